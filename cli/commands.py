@@ -1,0 +1,11 @@
+"""Where each subcommand module attaches itself to the `measure` app (one line per module)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from cli import photos_cmd
+
+    photos_cmd.register(app)
