@@ -33,7 +33,7 @@ def test_unknown_first_word_goes_to_main_job():
     assert "--height" in result.output
 
 
-def test_console_script_is_installed():
+def test_python_dash_m_cli_runs_the_same_app():
     proc = subprocess.run([sys.executable, "-m", "cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Usage" in proc.stdout
