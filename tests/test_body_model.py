@@ -1,0 +1,134 @@
+"""The Anny body model behind body_model.model: stature, parts, keypoints, pose and gradients."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from body_model.keypoints import KEYPOINT_ID, NUM_KEYPOINTS
+from body_model.model import BodyPose, BodyShape, load_body_model, stature_m, with_stature
+from body_model.parts import Part
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_body_model("anny")
+
+
+def _shapes(n: int, seed: int, local_scale: float = 0.0, num_local: int = 0) -> BodyShape:
+    g = torch.Generator().manual_seed(seed)
+    ph = torch.rand(n, 6, generator=g)
+    ph[:, 1] = 0.55 + 0.45 * ph[:, 1]  # adults
+    local = (torch.rand(n, num_local, generator=g) - 0.5) * 2 * local_scale if num_local else None
+    return BodyShape(ph, local)
+
+
+def test_model_is_cached_per_process(model):
+    assert load_body_model("anny") is model
+
+
+def test_sizes_and_rest_on_floor(model):
+    out = model.rest(model.default_shape())
+    n_vertices = model.vertex_parts.shape[0]
+    assert out.vertices.shape == (1, n_vertices, 3)
+    assert model.faces.dtype == np.int64 and model.faces.shape[1] == 3 and model.faces.max() < n_vertices
+    assert out.keypoints.shape == (1, NUM_KEYPOINTS, 3)
+    assert float(out.vertices[0, :, 2].min()) == pytest.approx(0.0, abs=1e-6)
+    assert 1.5 < float(stature_m(out)[0]) < 2.0
+
+
+@pytest.mark.parametrize("stature_cm", [148.0, 163.5, 177.0, 194.0])
+def test_with_stature_is_exact(model, stature_cm):
+    shapes = _shapes(5, seed=int(stature_cm), local_scale=0.4, num_local=len(model.local_names))
+    fixed = with_stature(model, shapes, stature_cm)
+    heights_cm = stature_m(model.rest(fixed)) * 100
+    assert torch.all((heights_cm - stature_cm).abs() < 0.01), heights_cm  # 0.1 mm
+    # Only the height phenotype changed.
+    keep = [0, 1, 2, 3, 5]
+    assert torch.equal(fixed.phenotypes[:, keep], shapes.phenotypes[:, keep])
+
+
+def test_with_stature_out_of_reach_raises(model):
+    with pytest.raises(ValueError, match="outside"):
+        with_stature(model, model.default_shape(), 320.0)
+
+
+def test_parts_cover_every_part_and_sides_are_the_persons_own(model):
+    parts = model.vertex_parts
+    assert set(np.unique(parts).tolist()) == {int(p) for p in Part if p != Part.BACKGROUND}
+    v = model.rest(model.default_shape()).vertices[0].numpy()
+    for part in Part:
+        if part.name.startswith("LEFT_"):
+            # Person faces -y, so the person's left is +x.
+            assert v[parts == part, 0].mean() > 0.05, part.name
+            assert v[parts == Part[part.name.replace("LEFT_", "RIGHT_")], 0].mean() < -0.05
+    kp = model.rest(model.default_shape()).keypoints[0].numpy()
+    hair, head = v[parts == Part.HAIR], v[parts == Part.HEAD]
+    assert hair[:, 2].min() > kp[KEYPOINT_ID["left_ear"], 2] - 0.03
+    assert hair[:, 2].mean() > head[:, 2].mean()
+    assert v[parts == Part.LEFT_FOOT, 2].max() < v[parts == Part.LEFT_CALF, 2].mean()
+    assert v[parts == Part.LEFT_HAND, 2].mean() < v[parts == Part.LEFT_UPPER_ARM, 2].mean()
+
+
+def test_keypoints_are_anatomically_ordered(model):
+    kp = model.rest(model.default_shape()).keypoints[0].numpy()
+
+    def k(name):
+        return kp[KEYPOINT_ID[name]]
+
+    for side in ("left", "right"):
+        sign = 1 if side == "left" else -1
+        assert sign * k(f"{side}_shoulder")[0] > 0.1 and sign * k(f"{side}_hip")[0] > 0.03
+        chain = [f"{side}_shoulder", f"{side}_hip", f"{side}_knee", f"{side}_ankle"]
+        heights = [k(n)[2] for n in chain]
+        assert heights == sorted(heights, reverse=True)
+        assert k(f"{side}_elbow")[2] > k(f"{side}_wrist")[2]
+        assert k(f"{side}_heel")[1] > k(f"{side}_big_toe")[1]  # toes point forward (-y)
+        assert k(f"{side}_ankle")[2] > k(f"{side}_heel")[2]
+    assert k("nose")[2] > k("left_shoulder")[2] and k("nose")[1] < k("left_ear")[1]
+
+
+def test_zero_pose_is_rest_and_global_motion_is_rigid(model):
+    shape = model.default_shape()
+    rest = model.rest(shape)
+    posed = model(shape, model.zero_pose())
+    assert torch.allclose(posed.vertices, rest.vertices, atol=1e-5)
+    turned = BodyPose(torch.zeros(1, len(model.pose_joint_names), 3), torch.tensor([[0.0, 0.0, math.pi]]),
+                      torch.tensor([[0.1, 2.0, 0.0]]))
+    back = model(shape, turned)
+    expected = rest.vertices * torch.tensor([-1.0, -1.0, 1.0]) + torch.tensor([0.1, 2.0, 0.0])
+    assert torch.allclose(back.vertices, expected, atol=1e-4)
+    assert torch.allclose(back.keypoints, rest.keypoints * torch.tensor([-1.0, -1.0, 1.0]) +
+                          torch.tensor([0.1, 2.0, 0.0]), atol=1e-4)
+
+
+def test_shoulder_rotation_moves_only_that_arm(model):
+    shape = model.default_shape()
+    pose = model.zero_pose()
+    j = model.pose_joint_names.index("left_shoulder")
+    pose.joint_rotations[0, j] = torch.tensor([0.0, -0.4, 0.0])
+    moved = model(shape, pose).keypoints[0] - model.rest(shape).keypoints[0]
+    assert moved[KEYPOINT_ID["left_wrist"]].norm() > 0.1
+    assert moved[KEYPOINT_ID["right_wrist"]].norm() < 1e-5
+    assert moved[KEYPOINT_ID["left_knee"]].norm() < 1e-5
+
+
+def test_gradients_flow_to_shape_and_pose(model):
+    ph = torch.full((2, 6), 0.5, requires_grad=True)
+    local = torch.zeros(2, len(model.local_names), requires_grad=True)
+    pose = BodyPose(torch.zeros(2, len(model.pose_joint_names), 3, requires_grad=True),
+                    torch.zeros(2, 3, requires_grad=True), torch.zeros(2, 3, requires_grad=True))
+    out = model(BodyShape(ph, local), pose)
+    loss = out.vertices[..., 0].abs().sum() + out.keypoints[..., 2].sum() + out.vertices[..., 1].pow(2).sum()
+    loss.backward()
+    for name, grad in [("phenotypes", ph.grad), ("local", local.grad), ("joints", pose.joint_rotations.grad),
+                       ("global", pose.global_rotation.grad), ("translation", pose.translation.grad)]:
+        assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0, name
+    # The stature-fixed shape stays differentiable in the other phenotypes.
+    ph2 = torch.full((1, 6), 0.5, requires_grad=True)
+    fixed = with_stature(model, BodyShape(ph2), 170.0)
+    model.rest(fixed).vertices[..., 0].abs().sum().backward()
+    assert ph2.grad is not None and ph2.grad[0, 3].abs() > 0
