@@ -1,0 +1,1 @@
+"""Label sets (meta), folder readers (LIP / CIHP / ATR), the training-item wrapper and toy data."""

@@ -1,0 +1,1 @@
+"""Training recipes that can be rerun as scripts (`python -m parsing.recipes.<name>`)."""
