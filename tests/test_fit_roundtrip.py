@@ -1,0 +1,66 @@
+"""Small fit round trip: synthetic people -> rendered observations -> fit -> measurements vs truth.
+
+The full table (more people, +weight, +side) is benchmarks/fit_roundtrip.py; here two people (one
+per sex) check that the fit recovers the stature exactly and the main girths within a loose bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from body_model.fit import FitError, FitResult, fit
+from body_model.fit_synthetic import observe, sample_person
+from body_model.model import load_body_model
+
+measurements = pytest.importorskip("measure.measurements")
+
+GIRTHS = ("chest_girth", "waist_girth", "hip_girth")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_body_model()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sex,seed", [("male", 11), ("female", 12)])
+def test_front_back_round_trip(model, sex, seed):
+    rng = np.random.default_rng(seed)
+    person = sample_person(model, rng, sex)
+    views = [observe(model, person, kind, rng) for kind in ("front", "back")]
+    result = fit(views, person.stature_cm)
+    assert isinstance(result, FitResult)
+    assert result.vertices.shape == (model.num_vertices, 3) and result.faces.shape[1] == 3
+    assert abs(result.stature_cm - person.stature_cm) < 0.5
+    truth = measurements.measure_body(person.rest_vertices, model.faces, model.vertex_parts)
+    got = measurements.measure_body(result.vertices, model.faces, model.vertex_parts)
+    errors = {k: got.values[k].value_cm - truth.values[k].value_cm for k in GIRTHS}
+    # Loose: a fit that is off (wrong placement, sex, scale) misses by 10+ cm; the benchmark reports the MAE.
+    assert all(abs(e) < 8.0 for e in errors.values()), errors
+    for vf in result.views:
+        assert vf.silhouette_iou is not None and vf.silhouette_iou > 0.9
+        assert vf.keypoint_residual_px is not None and vf.keypoint_residual_px < 8.0
+        # The returned camera and pose draw the fitted outline where the person is.
+        with torch.no_grad():
+            out = model.forward(result.shape, vf.pose)
+        uv = vf.camera.project(out.keypoints[0].numpy())
+        view = next(v for v in views if v.kind == vf.kind)
+        assert np.median(np.linalg.norm(uv - view.keypoints[:, :2], axis=1)) < 8.0
+    assert {"chest", "waist", "hip"} <= set(result.uncertainty_cm)
+
+
+def test_fit_rejects_bad_inputs():
+    mask = np.zeros((40, 30), bool)
+    mask[5:35, 10:20] = True
+    from body_model.fit_views import View
+
+    with pytest.raises(FitError, match="height"):
+        fit([View("front", mask)], 20.0)
+    with pytest.raises(FitError, match="sex"):
+        fit([View("front", mask)], 170.0, sex="x")
+    with pytest.raises(FitError, match="front or a back"):
+        fit([View("side", mask)], 170.0)
+    with pytest.raises(FitError, match="at least one"):
+        fit([], 170.0)

@@ -1,0 +1,80 @@
+"""Observation preparation and the fit's differentiable terms (no body model needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from body_model.fit_losses import coverage_loss, inside_loss, keypoint_loss, mesh_volume_m3, project
+from body_model.fit_views import View, ViewError, prepare_view
+from body_model.lip_labels import LIP_ID
+
+
+def _person(h: int = 120, w: int = 80) -> View:
+    mask = np.zeros((h, w), bool)
+    mask[20:100, 30:50] = True
+    labels = np.zeros((h, w), np.uint8)
+    labels[20:30, 30:50] = LIP_ID["hair"]
+    labels[30:60, 30:50] = LIP_ID["upper_clothes"]
+    labels[60:95, 30:50] = LIP_ID["left_leg"]
+    labels[95:100, 30:50] = LIP_ID["left_shoe"]
+    labels[~mask] = 0
+    return View("front", mask, labels, None, focal_px=100.0)
+
+
+def test_outline_weights_follow_part_labels():
+    pv = prepare_view(_person(), clothing_weight=0.5, clothing_slack_px=1.0)
+    xy, w, slack = pv.boundary_xy.numpy(), pv.boundary_w.numpy(), pv.boundary_slack.numpy()
+    rows = xy[:, 1].astype(int)
+    assert not np.any((rows < 30) | (rows >= 95)), "hair and shoe outline must not pull the body"
+    assert np.all(w[(rows >= 60) & (rows < 95)] == 1.0)            # skin: tight
+    cloth = (rows >= 30) & (rows < 60)
+    assert np.all(w[cloth] == 0.5) and np.all(slack[cloth] == 1.0)  # clothing: loose, one-sided-ish
+    assert pv.mask_top == 20 and pv.mask_bottom == 100
+    assert not pv.body_mask[25, 40] and pv.body_mask[70, 40]
+
+
+def test_view_validation_names_the_view():
+    bad = View("top", np.ones((10, 10), bool), name="a.jpg")
+    with pytest.raises(ViewError, match="a.jpg"):
+        prepare_view(bad)
+    with pytest.raises(ViewError, match="no person"):
+        prepare_view(View("front", np.zeros((50, 50), bool)))
+    with pytest.raises(ViewError, match="keypoints"):
+        prepare_view(View("back", _person().mask, keypoints=np.zeros((5, 3))))
+
+
+def test_inside_and_coverage_terms():
+    pv = prepare_view(_person())
+    inside_pts = torch.tensor([[35.0, 40.0], [45.0, 80.0]])
+    outside_pts = torch.tensor([[10.0, 40.0], [45.0, 110.0]])
+    assert float(inside_loss(inside_pts, pv)) == 0.0
+    assert float(inside_loss(outside_pts, pv)) > 50.0
+    # A body covering the whole outline has zero coverage cost; a shrunken one pays.
+    ys, xs = np.mgrid[20:100, 30:50]
+    full = torch.tensor(np.stack([xs.ravel(), ys.ravel()], 1), dtype=torch.float32)
+    assert float(coverage_loss(full, pv)) == pytest.approx(0.0, abs=1e-6)
+    shrunk = (full - full.mean(0)) * 0.7 + full.mean(0)
+    assert float(coverage_loss(shrunk, pv)) > 1.0
+
+
+def test_keypoint_loss_and_projection():
+    kp = np.zeros((21, 3), np.float32)
+    kp[0] = [10, 10, 1.0]
+    view = _person()
+    view.keypoints = kp
+    pv = prepare_view(view)
+    uv = torch.zeros(21, 2)
+    uv[0] = torch.tensor([10.0, 13.0])
+    assert float(keypoint_loss(uv, pv)) == pytest.approx(4.5)   # 0.5 * 3^2, others have no confidence
+    pts = torch.tensor([[0.0, 2.0, 0.0], [0.2, 2.0, -0.4]])
+    uv = project(pts, focal=100.0, cx=50.0, cy=60.0)
+    assert torch.allclose(uv, torch.tensor([[50.0, 60.0], [60.0, 80.0]]))
+
+
+def test_mesh_volume_of_unit_cube():
+    v = torch.tensor([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=torch.float32)
+    f = torch.tensor([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                      [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
+    assert float(mesh_volume_m3(v, f)) == pytest.approx(1.0)
