@@ -1,0 +1,384 @@
+"""`Measurer`: two photos and a height in, measurements and sizes out.
+
+Stages (each timed in `Result.timings`):
+1. load: read each photo (path, bytes or array), EXIF orientation applied, EXIF focal length kept;
+   photos are processed at a working size (longest side `work_side` px).
+2. pose: BlazePose keypoints and person mask per photo (parsing.pose).
+3. parse: the human parser's LIP label map per photo when parser weights exist (the shipped default
+   or `parser_weights`), its person joined with BlazePose's; without them the fit uses BlazePose's
+   mask sharpened by GrabCut on the photo's colours (parsing.pose.refine_person_mask), with no part
+   labels, and a quality warning says so.
+4. checks: one whole, large-enough person per photo, arms away from the body, front and back the
+   right way round (measure.checks); fatal problems raise `measure.errors`, others become warnings.
+5. fit: the body model fitted to the views with the stature fixed to the given height (body_model.fit).
+6. measure: ISO 8559-1 measurements on the fitted rest-pose body, each with an uncertainty.
+7. size: the recommendation per garment of the chosen size chart.
+
+Models load once per `Measurer` (lazily, at the first photo that gets that far), so a batch worker
+or a web service keeps one `Measurer` and calls `measure` many times.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from measure import checks
+from measure.errors import FitError, InputFileError, MissingComponentError, OutOfRangeError, from_image_error
+from measure.result import (
+    BodyParameters,
+    FittedMesh,
+    Measurement,
+    QualityWarning,
+    Result,
+    SizeRecommendation,
+    ViewRecord,
+)
+from parsing import image_io
+from parsing.pose import PoseDetection, PoseDetector, combine_person_mask, refine_person_mask
+
+DEFAULT_WORK_SIDE = 1024
+
+
+def resolve_device(device: str = "auto") -> str:
+    """'auto' -> 'cuda' when a GPU is present, else 'cpu'."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass
+class _Photo:
+    """One photo on its way through the pipeline."""
+
+    kind: str
+    image: image_io.LoadedImage
+    rgb: np.ndarray                 # at working size
+    scale: float                    # working size / original size
+    detection: PoseDetection | None = None
+    labels: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    evidence: checks.ViewEvidence | None = None
+
+    @property
+    def name(self) -> str:
+        return self.image.source
+
+
+class Measurer:
+    """Loads the models once; `measure(front, back, height_cm, ...)` per person.
+
+    device: 'auto' (CUDA when present), 'cpu' or 'cuda', for the parser network; the body fit is a
+    small problem (one body, a few hundred iterations) and runs on the CPU. parser_weights: a
+    parser checkpoint; None uses the shipped default when it exists, else the BlazePose mask
+    alone. use_parser=False skips the parser. chart: a size chart file, shipped name or family
+    (None: EN 13402-3 letter sizes); garments: which garment types to size (None: all the chart
+    has); preference: slim, regular or loose fit. parser: a ready parser object (anything with
+    `predict(rgb) -> (H, W) LIP ids`), used instead of loading one.
+    """
+
+    def __init__(
+        self,
+        device: str = "auto",
+        parser_weights: str | Path | None = None,
+        use_parser: bool = True,
+        chart: str | Path | None = None,
+        garments: Sequence[str] | None = None,
+        body_backend: str = "anny",
+        work_side: int = DEFAULT_WORK_SIDE,
+        check_other_people: bool = True,
+        preference: str = "regular",
+        parser: Any = None,
+    ) -> None:
+        self.device = device
+        self.parser_weights = parser_weights
+        self.use_parser = use_parser
+        self.chart_spec = chart
+        self.garments = tuple(garments) if garments else None
+        self.body_backend = body_backend
+        self.work_side = work_side
+        self.check_other_people = check_other_people
+        self._pose: PoseDetector | None = None
+        self._parser: Any = parser
+        self._parser_note: str | None = None
+        self._parser_loaded = parser is not None
+        self._body_model: Any = None
+        self._chart: Any = None
+        if preference not in ("slim", "regular", "loose"):
+            raise OutOfRangeError("preference", f"{preference!r} is not one of slim, regular, loose")
+        self.preference = preference
+        self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
+
+    # ------------------------------------------------------------------ models, loaded once
+
+    @property
+    def pose_detector(self) -> PoseDetector:
+        if self._pose is None:
+            self._pose = PoseDetector()
+        return self._pose
+
+    def _get_parser(self) -> Any:
+        if self._parser_loaded:
+            return self._parser
+        self._parser_loaded = True
+        if not self.use_parser:
+            self._parser_note = "the human parser is switched off"
+            return None
+        from parsing.checkpoint import NoDefaultWeightsError
+        from parsing.inference import Parser
+
+        try:
+            parser = Parser(weights=self.parser_weights, device=resolve_device(self.device))
+        except NoDefaultWeightsError:
+            self._parser_note = ("no parser weights are installed; the fit used the pose detector's person mask "
+                                 "without part labels (clothing and hair are not told apart from the body)")
+            return None
+        from body_model.lip_labels import LIP_CLASSES
+
+        if len(parser.classes) != len(LIP_CLASSES):
+            self._parser_note = (f"parser label set {parser.meta.name!r} is not LIP's 20 classes; "
+                                 "its labels are not used")
+            return None
+        self._parser = parser
+        return parser
+
+    def _get_body_model(self) -> Any:
+        if self._body_model is None:
+            from body_model.model import load_body_model
+
+            self._body_model = load_body_model(self.body_backend, device="cpu")
+        return self._body_model
+
+    def _load_chart(self) -> Any:
+        if self._chart is None:
+            from measure.chart_selection import load_charts
+
+            self._chart = load_charts(self.chart_spec, self.garments)
+        return self._chart
+
+    def warm_up(self) -> Measurer:
+        """Load every model now (servers call this before taking traffic)."""
+        _ = self.pose_detector
+        self._get_parser()
+        self._get_body_model()
+        return self
+
+    # ------------------------------------------------------------------ the job
+
+    def measure(
+        self,
+        front: image_io.ImageSource,
+        back: image_io.ImageSource,
+        height_cm: float,
+        weight_kg: float | None = None,
+        sex: str | None = None,
+        side: image_io.ImageSource | None = None,
+    ) -> Result:
+        """Measure one person; raises a `measure.errors.MeasureError` subclass for unusable input."""
+        timings: dict[str, float] = {}
+        t_all = time.perf_counter()
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = timings.get(stage, 0.0) + now - clock
+            clock = now
+
+        height_cm = float(height_cm)
+        weight_kg = None if weight_kg is None else float(weight_kg)
+        sex, warnings = checks.check_body_values(height_cm, weight_kg, sex)
+
+        photos = [self._load("front", front), self._load("back", back)]
+        if side is not None:
+            photos.append(self._load("side", side))
+        lap("load")
+
+        for photo in photos:
+            photo.detection = self.pose_detector.detect(photo.rgb)
+            frame = checks.check_person(photo.detection, photo.name)
+            warnings.extend(frame.warnings)
+        lap("pose")
+        for photo in photos:
+            if self.check_other_people:
+                other = self.pose_detector.detect_other_person(photo.rgb, photo.detection)
+                checks.check_single_person(photo.detection, photo.name, other_person_found=other)
+            if photo.kind != "side":
+                warnings.extend(checks.check_arms(photo.detection, photo.name))
+        # Clearly wrong views fail here, before the parser loads; the parser's face pixels refine it below.
+        early = [checks.view_evidence(p.detection) for p in photos[:2]]
+        checks.check_views(early[0], early[1], photos[0].name, photos[1].name, margin=checks.STRONG_VIEW_MARGIN)
+        lap("checks")
+
+        parser = self._get_parser()
+        if parser is None:
+            warnings.append(QualityWarning("no_parser", self._parser_note or "no parser", None))
+        for photo in photos:
+            if parser is not None:
+                photo.labels = parser.predict(photo.rgb)
+            combined = combine_person_mask(photo.detection.mask, photo.labels)
+            if photo.labels is not None and combined.source == "pose":
+                warnings.append(QualityWarning(
+                    "parser_disagrees", f"the parser's person outline disagrees with the pose detector's "
+                    f"(IoU {combined.agreement_iou:.2f}); its labels were not used", photo.name))
+                photo.labels = None
+            if photo.labels is None:
+                photo.mask, _agreement = refine_person_mask(photo.rgb, photo.detection.mask)
+            else:
+                photo.mask = combined.mask
+            if photo.labels is not None:
+                photo.labels = np.where(photo.mask, photo.labels, 0).astype(np.uint8)
+        lap("parse")
+
+        for photo in photos:
+            checks.check_single_person(photo.detection, photo.name, labels=photo.labels)
+            photo.evidence = checks.view_evidence(photo.detection, photo.labels)
+        warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
+        lap("checks")
+
+        fit_result = self._fit(photos, height_cm, weight_kg, sex)
+        warnings.extend(QualityWarning("fit", msg, None) for msg in fit_result.quality.warnings)
+        lap("fit")
+
+        measurements = self._measure_body(fit_result, sex, weight_kg, side is not None)
+        lap("measure")
+
+        sizing_sex = sex
+        if sizing_sex is None:
+            gender = float(fit_result.shape.phenotypes[0, 0])
+            sizing_sex = "female" if gender >= 0.5 else "male"
+            warnings.append(QualityWarning("sex_inferred", f"sex not given: sized on {sizing_sex} charts, as the "
+                                           "fitted body suggests; pass sex for the right charts", None))
+        sizes = self._sizes(measurements, sizing_sex)
+        lap("size")
+        timings["total"] = time.perf_counter() - t_all
+
+        from body_model.model import PHENOTYPES
+
+        shape = fit_result.shape
+        body = BodyParameters(
+            backend=self.body_backend,
+            phenotypes={name: float(v) for name, v in zip(PHENOTYPES, shape.phenotypes[0].tolist(), strict=True)},
+            local=None if shape.local is None else [float(v) for v in shape.local[0].tolist()],
+            height_cm=height_cm, weight_kg=weight_kg, sex=sex,
+        )
+        inputs = {"front": photos[0].name, "back": photos[1].name,
+                  "side": photos[2].name if side is not None else None,
+                  "height_cm": height_cm, "weight_kg": weight_kg, "sex": sex}
+        views = [ViewRecord(kind=p.kind, source=p.name, rgb=p.rgb, mask=p.mask, labels=p.labels,
+                            keypoints=p.detection.keypoints) for p in photos]
+        result = Result(measurements=measurements, sizes=sizes, body=body, warnings=_dedupe(warnings),
+                        timings=timings, inputs=inputs,
+                        mesh=FittedMesh(vertices=fit_result.vertices, faces=fit_result.faces), views=views,
+                        fit=fit_result)
+        return result
+
+    # ------------------------------------------------------------------ stages
+
+    def _load(self, kind: str, source: image_io.ImageSource) -> _Photo:
+        try:
+            image = image_io.load_image(source)
+        except image_io.ImageReadError as exc:
+            raise from_image_error(exc, f"{kind} photo") from None
+        rgb, scale = image_io.downscale(image.rgb, self.work_side)
+        return _Photo(kind=kind, image=image, rgb=rgb, scale=scale)
+
+    def _fit(self, photos: list[_Photo], height_cm: float, weight_kg: float | None, sex: str | None) -> Any:
+        from body_model.camera import default_focal_px, focal_px_from_f35
+        from body_model.fit import FitError as BodyFitError
+        from body_model.fit import View, fit
+
+        views = []
+        for photo in photos:
+            height, width = photo.rgb.shape[:2]
+            f35 = photo.image.focal_35mm
+            focal = focal_px_from_f35(f35, width, height) if f35 else default_focal_px(width, height)
+            keypoints = orient_keypoints(photo.detection.keypoints, photo.kind)
+            views.append(View(kind=photo.kind, mask=photo.mask, part_labels=photo.labels, keypoints=keypoints,
+                              focal_px=focal, name=photo.name))
+        try:
+            return fit(views, height_cm, weight_kg=weight_kg, sex=sex, model=self._get_body_model())
+        except BodyFitError as exc:
+            raise FitError(photos[0].name, f"the body fit failed ({exc})") from None
+
+    def _measure_body(self, fit_result: Any, sex: str | None, weight_kg: float | None,
+                      has_side: bool) -> dict[str, Measurement]:
+        from measure import uncertainty
+        from measure.landmarks import LandmarkError
+        from measure.measurements import measure_body
+
+        try:
+            raw = measure_body(fit_result.vertices, fit_result.faces, fit_result.vertex_parts, sex=sex)
+        except LandmarkError as exc:
+            raise FitError("fitted body", f"cannot be measured ({exc})") from None
+        out: dict[str, Measurement] = {}
+        for name, item in raw.values.items():
+            sd = uncertainty.uncertainty_cm(name, item.value_cm, fit_result.uncertainty_cm, sex=sex,
+                                            with_weight=weight_kg is not None, with_side=has_side)
+            out[name] = Measurement(value=float(item.value_cm), uncertainty=sd, definition=item.definition)
+        return out
+
+    def _sizes(self, measurements: dict[str, Measurement], sex: str | None) -> list[SizeRecommendation]:
+        from measure.chart_selection import recommend_sizes
+
+        return recommend_sizes(self._load_chart(), measurements, sex, self.preference)
+
+
+def orient_keypoints(keypoints: np.ndarray, kind: str) -> np.ndarray:
+    """Keypoints labelled by the person's own left/right for each view.
+
+    In a back photo the person's left is on the image's left. When the detector's left/right labels
+    say otherwise (BlazePose tends to assume a person facing the camera), the pairs are swapped.
+    """
+    from body_model.keypoints import KEYPOINT_FLIP_PAIRS, KEYPOINT_ID
+
+    kp = np.asarray(keypoints, dtype=np.float32).copy()
+    if kind not in ("front", "back"):
+        return kp
+    left_x = kp[KEYPOINT_ID["left_shoulder"], 0] + kp[KEYPOINT_ID["left_hip"], 0]
+    right_x = kp[KEYPOINT_ID["right_shoulder"], 0] + kp[KEYPOINT_ID["right_hip"], 0]
+    left_on_image_right = left_x > right_x
+    wrong = left_on_image_right if kind == "back" else not left_on_image_right
+    if wrong:
+        for a, b in KEYPOINT_FLIP_PAIRS:
+            kp[[a, b]] = kp[[b, a]]
+    return kp
+
+
+def _dedupe(warnings: list[QualityWarning]) -> list[QualityWarning]:
+    seen, out = set(), []
+    for w in warnings:
+        key = (w.code, w.message, w.subject)
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
+
+
+def measure(
+    front: image_io.ImageSource,
+    back: image_io.ImageSource,
+    height_cm: float,
+    weight_kg: float | None = None,
+    sex: str | None = None,
+    side: image_io.ImageSource | None = None,
+    **measurer_options: Any,
+) -> Result:
+    """One-call helper for scripts: builds a `Measurer` (cached per options) and measures one person."""
+    key = tuple(sorted((k, repr(v)) for k, v in measurer_options.items()))
+    measurer = _MEASURERS.get(key)
+    if measurer is None:
+        measurer = _MEASURERS[key] = Measurer(**measurer_options)
+    return measurer.measure(front, back, height_cm, weight_kg=weight_kg, sex=sex, side=side)
+
+
+_MEASURERS: dict[tuple, Measurer] = {}
+
+__all__ = ["Measurer", "measure", "resolve_device", "orient_keypoints", "InputFileError", "MissingComponentError"]
