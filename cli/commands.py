@@ -16,4 +16,6 @@ def register(app: typer.Typer) -> None:
 
     parse_cmd.register(app)
     parser_cmd.register(app)
+    from cli import synth_cmd
 
+    synth_cmd.register(app)
