@@ -20,3 +20,14 @@ def data_dir() -> Path:
     if root is None:
         pytest.skip("needs the shared data (set MEASURE_DATA or keep ../shared/data beside the repo)")
     return root
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one torch thread is as fast and immune to a busy machine's oversubscription."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

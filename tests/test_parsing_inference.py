@@ -16,13 +16,7 @@ from parsing.models.factory import ModelSpec, build_model
 from parsing.models.rpr import ParsingOutput
 from parsing.transforms import mirror
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class LeftHalfNet(nn.Module):

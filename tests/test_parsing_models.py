@@ -11,14 +11,7 @@ from parsing.models.backbones import build_backbone
 from parsing.models.factory import ARCHS, ModelSpec, build_model
 from parsing.models.rpr import FUSIONS
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread is as fast and immune to a busy machine's oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("fusion", FUSIONS)

@@ -15,13 +15,7 @@ from parsing.inference import Parser
 from parsing.train import EpochBatches, TrainConfig, TrainingError, poly_lr, train
 from parsing.transforms import EvalTransform
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _config(out: Path, **kw) -> TrainConfig:
