@@ -22,9 +22,12 @@ class Definition:
 _DEFS: tuple[Definition, ...] = (
     Definition("stature", "height", "Vertical distance from the floor to the top of the head."),
     Definition("neck_girth", "girth",
-               "Neck base girth: around the base of the neck through both side neck points, the 7th cervical "
-               "vertebra and the front neck point (a plane sloping 30 degrees down to the front), keeping the "
-               "neck and not the shoulders it runs into."),
+               "Neck base girth: around the base of the neck over the 7th cervical vertebra, the side neck points "
+               "and the jugular notch, in a plane rising 30 degrees from front to back (as from the notch up to C7). "
+               "The plane steps down the neck from its narrowest section while the tape grows smoothly; the base "
+               "is the last plane before the skin turns out onto the shoulders, chest and upper back (tape growing "
+               "over 3 cm per cm of descent), so no trapezius or chest is included. Same landmarks as ANSUR's "
+               "neckcircumferencebase."),
     Definition("chest_girth", "girth",
                "Horizontal girth under the armpits over the shoulder blades and chest: the fullest torso girth "
                "between the bust prominence and 1.2 cm below the armpits (arms excluded)."),
@@ -64,12 +67,16 @@ _DEFS: tuple[Definition, ...] = (
                "From the acromion over the outside of the elbow to the wrist (arm hanging in the rest pose)."),
     Definition("neck_to_wrist", "length",
                "From the 7th cervical vertebra over the shoulder to the acromion, then over the elbow to the "
-               "wrist (sleeve length from the back neck)."),
+               "wrist with the arm hanging straight (sleeve length from the back neck). ANSUR's "
+               "sleevelengthspinewrist is taken with the elbow bent, the tape rounding it, and reads longer: on "
+               "ANSUR's own means it exceeds sleeve outseam by ~30 cm where C7 to acromion is ~22 cm."),
     Definition("inside_leg", "height", "Vertical distance from the crotch point to the floor."),
     Definition("outside_leg", "length",
                "From the waist at the side of the body over the hip down the outside of the leg to the floor."),
     Definition("back_waist_length", "length",
-               "From the 7th cervical vertebra down the spine (bridging the hollow of the back) to the waist."),
+               "From the 7th cervical vertebra down the spine (bridging the hollow of the back) to the natural "
+               "waist level (ISO 8559-1's waist). ANSUR's waistbacklength ends lower, at the navel (omphalion) "
+               "level, so it reads longer, by the natural waist to navel distance."),
     Definition("front_waist_length", "length",
                "From the side neck point over the bust point, then vertically over the front to the waist."),
     Definition("crotch_length", "length",

@@ -74,6 +74,24 @@ class Section:
         """In-plane coordinates (N, 2) of 3D points."""
         return (points - self.origin) @ self.basis.T
 
+    def is_closed(self, mask: np.ndarray, tol: float = 1e-3) -> bool:
+        """Whether the selected segments form closed loops: every mesh edge they cut is cut by two of
+        them, or (at a seam where the mesh repeats vertices) its loose end meets another within `tol`.
+        A cut through a hole or the border of an open mesh leaves an open arc instead."""
+        if not mask.any():
+            return False
+        edges = self._edge_pairs[mask].ravel()
+        uniq, inverse, counts = np.unique(edges, return_inverse=True, return_counts=True)
+        loose = counts[inverse] == 1
+        if not loose.any():
+            return bool(np.all(counts == 2))
+        ends = self.segments[mask].reshape(-1, 3)[loose]
+        if len(ends) % 2:
+            return False
+        gaps = np.linalg.norm(ends[:, None, :] - ends[None, :, :], axis=2)
+        np.fill_diagonal(gaps, np.inf)
+        return bool(np.all(gaps.min(axis=1) <= tol))
+
     def component_mask(self, ids: int | list[int] | np.ndarray) -> np.ndarray:
         return np.isin(self.component, np.atleast_1d(ids))
 

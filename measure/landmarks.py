@@ -19,12 +19,13 @@ How each landmark is found (ISO 8559-1 names):
 - shoulder line: the frontal top contour from the neck to the elbow. Its outer corner (farthest
   above the neck-elbow chord) is where it bends down into the arm, on the deltoid; the acromion,
   a bony point medial to it, is taken halfway between that corner and the armpit's vertical line.
-  The side neck point is where the neck meets the shoulder line (farthest below the chord from a
-  point above the neck's side to the acromion).
-- 7th cervical (C7) and front neck point: where the neck-base plane (through both side neck
-  points, sloping 30 degrees down to the front) crosses the back and the front mid-line. The
-  neck ring is that plane's section kept within a flared copy of the narrowest neck section; if
-  the plane runs into the shoulders all round, the horizontal neck 1 cm above the side neck points.
+- neck base: planes tilted like the line from the jugular notch up to C7 (NECK_BASE_TILT_DEG, level
+  from side to side) are stepped down the neck from its narrowest section, each re-centred on the
+  last ring (a neck leaning forward is followed). The ring is the outermost loop around the plane's
+  centre (not a shoulder cut beside it, nor a mouth cavity inside). The base is the last ring before
+  the tape grows faster than NECK_FLARE_SLOPE per unit of descent: there the skin turns out onto the
+  shoulders, chest and upper back. C7 and the front neck point are where the base ring crosses the
+  back and front mid-line; the side neck points are its left and right extremes.
 - joint centres (shoulder, elbow, wrist, hip, knee, ankle): centroid of the border between the two
   body parts the joint separates; they give each limb's bone axis.
 """
@@ -34,12 +35,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import ConvexHull, QhullError
 
 from body_model.parts import Part
 from measure.girth import Section, hull_girth, section
 
 NECK_BASE_TILT_DEG = 30.0  # C7 is ~7-8 cm above the jugular notch across a ~13 cm deep neck (ANSUR means)
-NECK_FLARE = 1.2  # the neck base is at most this much wider (radially) than the narrowest neck
+NECK_FLARE_SLOPE = 3.0  # tape growth per unit descent (~25 deg flare) where the neck ends and the trunk begins
 
 SIDES = ("left", "right")
 TRUNK = (Part.TORSO,)
@@ -276,54 +278,88 @@ def _corner(points: np.ndarray, a: np.ndarray, b: np.ndarray, above: bool) -> np
     return points[int(np.argmax(dist))]
 
 
-def _neck_base_normal(snp_left: np.ndarray, snp_right: np.ndarray) -> np.ndarray:
-    across = snp_left - snp_right
-    across /= np.linalg.norm(across)
+def neck_base_normal() -> np.ndarray:
+    """Normal of the neck-base plane: level from side to side, rising NECK_BASE_TILT_DEG towards the back."""
     tilt = np.radians(NECK_BASE_TILT_DEG)
-    down_front = np.array([0.0, -np.cos(tilt), -np.sin(tilt)])
-    n = np.cross(across, down_front)
-    n /= np.linalg.norm(n)
-    return n if n[2] > 0 else -n
+    return np.array([0.0, -np.sin(tilt), np.cos(tilt)])
 
 
-def neck_base_section(mesh: BodyMesh, lm: Landmarks) -> Section:
-    """Section of head+torso by the neck-base plane (through the side neck points, tilted down to the front)."""
-    snp_l, snp_r = lm.points["side_neck_left"], lm.points["side_neck_right"]
-    return mesh.plane(0.5 * (snp_l + snp_r), _neck_base_normal(snp_l, snp_r), TRUNK_AND_HEAD)
+@dataclass
+class NeckRing:
+    """One tilted section around the neck: its points (3D), the plane origin and its tape girth (metres)."""
+
+    points: np.ndarray
+    origin: np.ndarray
+    girth: float
 
 
-def neck_base_mask(mesh: BodyMesh, sec: Section, lm: Landmarks) -> np.ndarray | None:
-    """Segments of the neck-base section that belong to the neck, not to the shoulders it runs into.
+def _ring_around(mesh: BodyMesh, faces: np.ndarray, origin: np.ndarray, normal: np.ndarray) -> NeckRing | None:
+    """The outermost loop of the plane section (through `origin`) that encloses `origin`: the neck's skin,
+    not a shoulder or the chin cut beside it, nor an inner loop (mouth, throat) a head mesh may have.
+    None when no loop goes around it (the plane misses the neck)."""
+    sec = section(mesh.vertices, mesh.faces, origin, normal, faces)
+    if len(sec) == 0:
+        return None
+    best: NeckRing | None = None
+    for c in range(sec.n_components):
+        mask = sec.component == c
+        pts = sec.points(mask)
+        xy = sec.to_2d(pts)
+        if len(xy) < 6 or not (np.all(xy.min(axis=0) < 0.0) and np.all(xy.max(axis=0) > 0.0)):
+            continue  # too small, or its bounding box misses the origin
+        if not sec.is_closed(mask):
+            continue  # an open arc (a hole in the mesh) is no ring round the neck
+        try:
+            hull = ConvexHull(xy)
+        except QhullError:
+            continue
+        if np.all(hull.equations[:, 2] <= 0.0):  # the plane origin (2D zero) lies inside the hull
+            girth = float(hull.area)
+            if best is None or girth > best.girth:
+                best = NeckRing(pts, origin, girth)
+    return best
 
-    Seen from above, the neck base is the narrowest neck section flared a little: keep the segments
-    between the side neck points whose horizontal distance from the neck's centre is at most
-    NECK_FLARE times the narrowest section's radius in the same direction (36 angular bins). A neck
-    that flares more (a long neck narrowing well above its base) gets a larger allowance, step by
-    step, until the kept segments go all around the neck.
+
+def _neck_rings(mesh: BodyMesh, neck_z: float) -> tuple[NeckRing, NeckRing]:
+    """(narrowest, base) neck rings in planes tilted like the neck base (NECK_BASE_TILT_DEG).
+
+    The narrowest ring is searched within 3% of stature of the narrowest horizontal neck. From it the
+    plane steps down the neck (re-centred on each ring, so a neck leaning forward is followed) while
+    the tape grows smoothly; the neck base is the last ring before the girth grows by more than
+    NECK_FLARE_SLOPE per unit of descent (the skin turning out onto the shoulders, chest and upper back)
+    or the loop stops going around the neck.
     """
-    neck = mesh.horizontal(lm.levels["neck"], TRUNK_AND_HEAD).points()[:, :2]
-    centre = neck.mean(axis=0)
-    bins = 36
+    h = mesh.stature
+    normal = neck_base_normal()
+    faces = mesh.faces_of(TRUNK_AND_HEAD)
+    # Faces the planes can reach: offsets from -0.13 h to +0.03 h, and a tilted plane rises or falls
+    # up to ~0.1 m across a head or chest (a loop cut short by this band would read as open).
+    faces = faces[(mesh.face_zmax[faces] > neck_z - 0.13 * h - 0.1) & (mesh.face_zmin[faces] < neck_z + 0.03 * h + 0.1)]
+    sec = mesh.horizontal(neck_z, TRUNK_AND_HEAD)
+    if len(sec) == 0:
+        raise LandmarkError("no neck section found")
+    centre = sec.points(_torso_component(mesh, sec) if np.any(mesh.segment_parts(sec) == Part.TORSO) else None)
+    centre = centre.mean(axis=0)
+    up = np.array([0.0, 0.0, 1.0])
+    def narrowest_of(offsets: np.ndarray) -> NeckRing | None:
+        rings = [r for t in offsets if (r := _ring_around(mesh, faces, centre + t * up, normal)) is not None]
+        return min(rings, key=lambda r: r.girth) if rings else None
 
-    def polar(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = xy - centre
-        ang = np.floor((np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi) * bins).astype(np.int64) % bins
-        return ang, np.hypot(d[:, 0], d[:, 1])
-
-    ang, rad = polar(neck)
-    radius = np.zeros(bins)
-    np.maximum.at(radius, ang, rad)
-    filled = radius > 0
-    radius = np.interp(np.arange(bins), np.flatnonzero(filled), radius[filled], period=bins)
-    mid = sec.segments.mean(axis=1)
-    x_l, x_r = lm.points["side_neck_left"][0], lm.points["side_neck_right"][0]
-    between = (mid[:, 0] <= x_l + 0.01) & (mid[:, 0] >= x_r - 0.01)
-    ang, rad = polar(mid[:, :2])
-    for flare in (NECK_FLARE, 1.35, 1.5, 1.75, 2.0):
-        keep = between & (rad <= flare * radius[ang])
-        if len(np.unique(ang[keep])) >= 0.75 * bins:
-            return keep
-    return None
+    coarse = narrowest_of(np.linspace(-0.03 * h, 0.03 * h, 7))
+    if coarse is None:
+        raise LandmarkError("no loop around the neck in any plane near the narrowest neck section")
+    t0 = float(coarse.origin[2] - centre[2])
+    fine = narrowest_of(t0 + np.array([-0.004 * h, 0.004 * h]))
+    narrowest = coarse if fine is None or fine.girth > coarse.girth else fine
+    step = 0.002 * h
+    base = narrowest
+    for _ in range(int(0.1 * h / step)):
+        centroid = base.points.mean(axis=0)
+        nxt = _ring_around(mesh, faces, centroid - step * up, normal)
+        if nxt is None or nxt.girth - base.girth > NECK_FLARE_SLOPE * step or nxt.girth < base.girth - 0.5 * step:
+            break
+        base = nxt
+    return narrowest, base
 
 
 def find_landmarks(mesh: BodyMesh) -> Landmarks:
@@ -394,36 +430,20 @@ def find_landmarks(mesh: BodyMesh) -> Landmarks:
         x_acr = 0.5 * (corner[0] + lm.points[f"axilla_{side}"][0])
         acromion = contour[np.argmin(np.abs(contour[:, 0] - x_acr))]
         lm.points[f"shoulder_corner_{side}"] = corner
-        # The neck continues straight up from its side: the corner below the chord from a point
-        # above the neck side to the acromion is where the neck meets the shoulder line.
-        above_neck = neck_side + np.array([0.0, 0.0, 0.02 * h])
-        snp = _corner(contour, above_neck, acromion, above=False)
         lm.points[f"acromion_{side}"] = acromion
-        lm.points[f"side_neck_{side}"] = snp
 
-    # C7 and the front neck point: where the neck-base plane meets the back and front mid-line.
-    sec = neck_base_section(mesh, lm)
-    mask = neck_base_mask(mesh, sec, lm)
-    if mask is not None:
-        pts, lm.neck_normal = sec.points(mask), sec.normal
-    else:
-        # The tilted plane runs into the shoulders all round: take the neck horizontally 1 cm above
-        # the side neck points instead (the piece nearest the neck's centre line).
-        z = 0.5 * (lm.points["side_neck_left"][2] + lm.points["side_neck_right"][2]) + 0.01
-        hsec = mesh.horizontal(z, TRUNK_AND_HEAD)
-        if len(hsec) == 0:
-            raise LandmarkError("no neck found above the side neck points")
-        centres = np.array([hsec.segments[hsec.component == c].reshape(-1, 3).mean(axis=0)
-                            for c in range(hsec.n_components)])
-        near = int(np.argmin(np.hypot(centres[:, 0] - mesh.x_mid, centres[:, 1] - mesh.y_mid)))
-        pts, lm.neck_normal = hsec.points(hsec.component == near), np.array([0.0, 0.0, 1.0])
-    if len(pts) == 0:
-        raise LandmarkError("the neck-base plane does not cut the neck")
-    lm.neck_ring = pts
+    # Neck base ring (tilted like the line from the jugular notch up to C7); C7, the front neck point
+    # and the side neck points are where it crosses the back and front mid-line and its sides.
+    narrowest, base = _neck_rings(mesh, neck_z)
+    pts = base.points
+    lm.neck_ring, lm.neck_normal = pts, neck_base_normal()
+    lm.levels["neck_narrowest"] = float(narrowest.points[:, 2].mean())
     mid = pts[np.abs(pts[:, 0] - mesh.x_mid) < 0.015]
     mid = mid if len(mid) else pts
     # On the mid-line itself (the nearest section points may lie a little to one side).
     lm.points["c7"] = mid[np.argmax(mid[:, 1])] * np.array([0.0, 1.0, 1.0]) + np.array([mesh.x_mid, 0.0, 0.0])
     lm.points["front_neck"] = mid[np.argmin(mid[:, 1])] * np.array([0.0, 1.0, 1.0]) + np.array([mesh.x_mid, 0.0, 0.0])
     lm.levels["c7"] = float(lm.points["c7"][2])
+    lm.points["side_neck_left"] = pts[np.argmax(pts[:, 0])]
+    lm.points["side_neck_right"] = pts[np.argmin(pts[:, 0])]
     return lm

@@ -101,6 +101,9 @@ def measure_body(vertices: np.ndarray, faces: np.ndarray, vertex_parts: np.ndarr
     values: dict[str, Measurement] = {}
     for name, definition in DEFINITIONS.items():
         v = values_m[name]
+        if not np.all(np.isfinite(v)) or np.min(v) <= 0.0:
+            raise LandmarkError(f"{name} could not be measured on this mesh (got {v}): is it a standing body "
+                                "in the rest A-pose with labelled parts?")
         sides = None
         if isinstance(v, tuple):
             sides = (100.0 * v[0], 100.0 * v[1])
@@ -213,6 +216,9 @@ def _plane_through(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return n / np.linalg.norm(n)
 
 
+SHOULDER_GIRDLE = (Part.TORSO, Part.LEFT_UPPER_ARM, Part.RIGHT_UPPER_ARM)
+
+
 def _outer_point(mesh: BodyMesh, part_a: int, part_b: int, sign: float) -> np.ndarray:
     """The most lateral vertex on the border between two parts (the outside of a joint)."""
     p = mesh.vertex_parts[mesh.faces]
@@ -248,8 +254,11 @@ def _lengths(mesh: BodyMesh, lm: Landmarks) -> dict[str, float | tuple[float, fl
     a_l, a_r, c7 = pts["acromion_left"], pts["acromion_right"], pts["c7"]
 
     # Over the back: acromion - C7 - acromion.
-    sec = mesh.plane(c7, _plane_through(a_l, a_r, c7), UPPER_BODY)
-    p2 = sec.to_2d(sec.points())
+    # Torso and upper arms only, up to just above C7: a plane through C7 and acromions that sit far
+    # forward stands almost upright and would otherwise carry the tape over the head.
+    sec = mesh.plane(c7, _plane_through(a_l, a_r, c7), SHOULDER_GIRDLE)
+    p3 = sec.points()
+    p2 = sec.to_2d(p3[p3[:, 2] <= c7[2] + 0.01])
     al2, ar2, c72 = sec.to_2d(np.stack([a_l, a_r, c7]))
     out["shoulder_width"] = hull_arc_length_2d(p2, al2, ar2, c72 - 0.5 * (al2 + ar2))
     centre = p2.mean(axis=0)
@@ -324,7 +333,7 @@ def _outside_leg(mesh: BodyMesh, lm: Landmarks, side: str, sign: float) -> float
 def _shoulder_length(mesh: BodyMesh, lm: Landmarks, side: str, sign: float) -> float:
     """Side neck point to acromion over the top of the shoulder (the frontal top contour, bridged)."""
     snp, acr = lm.points[f"side_neck_{side}"], lm.points[f"acromion_{side}"]
-    v = mesh.vertices_of(UPPER_BODY)
+    v = mesh.vertices_of(SHOULDER_GIRDLE)  # not the head: a jaw or ear above the shoulder is no part of it
     lo, hi = sorted((snp[0], acr[0]))
     v = v[(v[:, 0] >= lo) & (v[:, 0] <= hi) & (v[:, 2] >= min(snp[2], acr[2]) - 0.02)]
     xz = v[:, [0, 2]]

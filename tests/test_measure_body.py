@@ -112,3 +112,14 @@ def test_unlabelled_mesh_is_refused() -> None:
         measure_body(v, f, np.full(50, Part.BACKGROUND, dtype=np.uint8))
     with pytest.raises(LandmarkError, match="vertex_parts"):
         measure_body(v, f, np.zeros(10, dtype=np.uint8))
+
+
+@pytest.mark.slow
+def test_a_body_cut_at_the_neck_is_refused(bodies, measured) -> None:
+    """No loop goes round the neck once its skin is removed: measure_body refuses instead of guessing."""
+    v, f, parts = bodies["average_man"]
+    lv = measured["average_man"].levels_m
+    z = v[f, 2] - v[:, 2].min()
+    keep = ~((z > lv["c7"] - 0.06) & (z < lv["c7"] + 0.06)).any(axis=1)
+    with pytest.raises(LandmarkError, match="neck"):
+        measure_body(v, f[keep], parts)

@@ -103,3 +103,15 @@ def test_degenerate_inputs() -> None:
     assert hull_perimeter_2d(np.zeros((0, 2))) == 0.0
     assert hull_perimeter_2d(np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])) == pytest.approx(4.0)
     assert polyline_length(np.array([[0.0, 0.0], [3.0, 4.0]])) == pytest.approx(5.0)
+
+
+def test_closed_loops_are_told_from_open_arcs() -> None:
+    """A ring round a prism is closed; with one wall panel removed (a hole) the same cut is an open arc."""
+    t = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
+    v, f = _prism(np.c_[0.1 * np.cos(t), 0.1 * np.sin(t)])
+    origin, up = np.array([0.0, 0.0, 0.5]), np.array([0.0, 0.0, 1.0])
+    ring = section(v, f, origin, up)
+    assert ring.is_closed(np.ones(len(ring), dtype=bool))
+    arc = section(v, f[2:], origin, up)  # faces 0 and 1 are the first wall panel
+    assert not arc.is_closed(np.ones(len(arc), dtype=bool))
+    assert not arc.is_closed(np.zeros(len(arc), dtype=bool))
