@@ -64,6 +64,7 @@ class PreparedView:
     boundary_xy: torch.Tensor         # (P, 2) px
     boundary_w: torch.Tensor          # (P,)
     boundary_slack: torch.Tensor      # (P,) px
+    boundary_normal: torch.Tensor     # (P, 2) unit outward normal of the outline at each point
     keypoints: torch.Tensor           # (K, 3)
     mask_top: float                   # first mask row (px), top of hair
     mask_bottom: float                # last mask row (px), sole of the shoes
@@ -129,6 +130,7 @@ def prepare_view(
     # Pixel coordinates are pixel centres (body_model.camera); an outline pixel's centre is half a
     # pixel inside the true edge, which the 0.5 px tolerance of the coverage loss absorbs.
     boundary = np.stack([xs, ys], axis=1).astype(np.float32)
+    normals = _outward_normals(mask, xs, ys)
 
     kp = np.zeros((NUM_KEYPOINTS, 3), np.float32) if view.keypoints is None else np.asarray(view.keypoints, np.float32)
     rows = np.nonzero(mask.any(axis=1))[0]
@@ -136,7 +138,19 @@ def prepare_view(
         view=view, height=h, width=w, focal_px=focal,
         outside_dt=torch.from_numpy(dt)[None, None],
         boundary_xy=torch.from_numpy(boundary), boundary_w=torch.from_numpy(weights),
-        boundary_slack=torch.from_numpy(slack), keypoints=torch.from_numpy(kp.copy()),
+        boundary_slack=torch.from_numpy(slack), boundary_normal=torch.from_numpy(normals),
+        keypoints=torch.from_numpy(kp.copy()),
         mask_top=float(rows[0]), mask_bottom=float(rows[-1] + 1), mask_area=float(mask.sum()),
         body_mask=body_mask,
     )
+
+
+def _outward_normals(mask: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """(P, 2) unit outward normals of the mask outline at pixels (xs, ys): minus the gradient of the
+    blurred mask. The coverage term measures offsets along them, so the spacing of the body's vertices
+    along the outline (tangential) does not count as error."""
+    blurred = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 2.0)
+    gy, gx = np.gradient(blurred)
+    n = -np.stack([gx[ys, xs], gy[ys, xs]], axis=1)
+    norm = np.linalg.norm(n, axis=1, keepdims=True)
+    return (n / np.maximum(norm, 1e-6)).astype(np.float32)

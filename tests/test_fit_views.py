@@ -50,13 +50,35 @@ def test_inside_and_coverage_terms():
     inside_pts = torch.tensor([[35.0, 40.0], [45.0, 80.0]])
     outside_pts = torch.tensor([[10.0, 40.0], [45.0, 110.0]])
     assert float(inside_loss(inside_pts, pv)) == 0.0
-    assert float(inside_loss(outside_pts, pv)) > 50.0
-    # A body covering the whole outline has zero coverage cost; a shrunken one pays.
-    ys, xs = np.mgrid[20:100, 30:50]
+    # Squared distance past the true edge (half a pixel beyond the outline pixels), per outline point.
+    expected = (19.5 ** 2 + 10.5 ** 2) / len(pv.boundary_xy)
+    assert float(inside_loss(outside_pts, pv)) == pytest.approx(expected, rel=0.05)
+    # The true edge lies half a pixel beyond the outline pixels' centres: a body reaching it has (almost)
+    # zero coverage cost and no inside cost; a shrunken one pays coverage, a grown one pays inside.
+    ys, xs = np.mgrid[19.5:100.0:0.5, 29.5:50.0:0.5]
     full = torch.tensor(np.stack([xs.ravel(), ys.ravel()], 1), dtype=torch.float32)
-    assert float(coverage_loss(full, pv)) == pytest.approx(0.0, abs=1e-6)
+    assert float(coverage_loss(full, pv)) == pytest.approx(0.0, abs=0.02)
+    assert float(inside_loss(full, pv)) == pytest.approx(0.0, abs=0.02)
     shrunk = (full - full.mean(0)) * 0.7 + full.mean(0)
     assert float(coverage_loss(shrunk, pv)) > 1.0
+    grown = (full - full.mean(0)) * 1.1 + full.mean(0)
+    assert float(inside_loss(grown, pv)) > 1.0
+
+
+def test_coverage_ignores_vertex_spacing_along_the_outline():
+    # Sparse body points (every 4 px) exactly on the true edge of the mask's left side: the offsets along
+    # the outline are not error, only those across it.
+    pv = prepare_view(View("front", _person().mask, None, None, focal_px=100.0))
+    rows = pv.boundary_xy[:, 1]
+    left = (pv.boundary_xy[:, 0] == 30) & (rows > 40) & (rows < 80)
+    sparse_y = torch.arange(20.0, 100.0, 4.0)
+    edge = torch.stack([torch.full_like(sparse_y, 29.5), sparse_y], 1)
+    from body_model.fit_losses import coverage_loss as cov
+
+    sub = type(pv)(**{**pv.__dict__, "boundary_xy": pv.boundary_xy[left], "boundary_w": pv.boundary_w[left],
+                      "boundary_slack": pv.boundary_slack[left], "boundary_normal": pv.boundary_normal[left]})
+    assert float(cov(edge, sub)) == pytest.approx(0.0, abs=1e-3)
+    assert float(cov(edge + torch.tensor([1.0, 0.0]), sub)) == pytest.approx(1.0, abs=0.05)
 
 
 def test_keypoint_loss_and_projection():
