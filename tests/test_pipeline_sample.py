@@ -55,7 +55,7 @@ def test_sample_measurements_stay_near_the_truth(sample_run):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="acceptance not met yet: without parser weights the fit counts hair, "
-                   "shoes and the shorts as body (measured: chest +0.3, waist +2.7, hip +3.4 cm); "
+                   "shoes and the shorts as body (measured: chest +1.0, waist +3.3, hip +2.9 cm); "
                    "remove the mark when it passes")
 def test_sample_measurements_match_the_truth(sample_run):
     """The acceptance: stature within 0.5 cm, chest/waist/hip within 3 cm of the sample's truth."""
