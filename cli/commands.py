@@ -1,21 +1,15 @@
-"""Where each subcommand module attaches itself to the `measure` app (one line per module)."""
+"""Where each subcommand module attaches itself to the `measure` app (one name per module)."""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+# Order is the order of `measure --help`; each module has `register(app)` and imports nothing heavy.
+COMMAND_MODULES: tuple[str, ...] = ("photos_cmd", "batch_cmd", "parse_cmd", "parser_cmd", "synth_cmd")
 
 
 def register(app: typer.Typer) -> None:
-    from cli import photos_cmd
-
-    photos_cmd.register(app)
-    from cli import batch_cmd
-
-    batch_cmd.register(app)
-    from cli import parse_cmd, parser_cmd
-
-    parse_cmd.register(app)
-    parser_cmd.register(app)
-    from cli import synth_cmd
-
-    synth_cmd.register(app)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cli.{name}").register(app)
