@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from body_model.data_paths import REPO_ROOT
+from body_model.fit import BODY_DENSITY  # the photo fit's own value: twins weigh what the fit assumes
 
 SEX_GENDER: dict[str, tuple[float, float]] = {"male": (0.0, 0.15), "female": (0.85, 1.0)}
 PHENOTYPE_BOUNDS: dict[str, tuple[float, float]] = {"age": (0.55, 1.0), "muscle": (0.0, 1.0),
@@ -44,7 +45,6 @@ LOCAL_BOUND = 1.0        # random training bodies use the full range of the loca
 SOLVE_LOCAL_BOUND = 0.8  # ... and twins stay inside it, where the surrogate was trained
 LOCAL_REG = 2.0          # squared-cm cost of a local change at 1: phenotypes explain what they can
 TRAIN_STATURE_CM: dict[str, tuple[float, float]] = {"male": (155.0, 198.0), "female": (145.0, 185.0)}
-BODY_DENSITY = 1030.0  # kg/m^3; the same mid value the photo fit assumes
 DENSITY_SD = 10.0      # spread of adult body density used when a twin's density is drawn
 
 
@@ -117,12 +117,6 @@ def make_shape(model, sex: str, params: np.ndarray, stature_cm: float):
         raise TwinError(f"stature {stature_cm:.1f} cm: {exc}") from None
 
 
-def mesh_volume_m3(vertices: np.ndarray, faces: np.ndarray) -> float:
-    """Volume of a closed triangle mesh (divergence theorem), m^3."""
-    a, b, c = (vertices[faces[:, k]] for k in range(3))
-    return float(abs(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) / 6.0)
-
-
 @dataclass
 class BodyValues:
     """A body's values of every twin target (ANSUR column -> cm or kg) and all its measurements."""
@@ -138,6 +132,7 @@ def body_values(model, shape, density: float = BODY_DENSITY, sex: str | None = N
     import torch
 
     from body_model.breadths import level_dimensions, select_levels
+    from body_model.fit_losses import mesh_volume_m3
     from measure.measurements import measure_body
 
     with torch.no_grad():
@@ -146,7 +141,7 @@ def body_values(model, shape, density: float = BODY_DENSITY, sex: str | None = N
     meas = measure_body(verts, model.faces, model.vertex_parts, sex=sex).as_cm()
     with torch.no_grad():
         levels = {k: float(v) for k, v in level_dimensions(verts_t, select_levels(verts, model.vertex_parts)).items()}
-    volume = mesh_volume_m3(verts, model.faces)
+    volume = float(mesh_volume_m3(verts_t.double(), torch.as_tensor(model.faces)))
     values = {}
     for t in TWIN_TARGETS:
         if t.source == "weight":
@@ -427,4 +422,4 @@ def draw_density(rng: np.random.Generator) -> float:
 
 __all__ = ["TWIN_TARGETS", "TWIN_LOCALS", "TARGET_COLUMNS", "TwinTarget", "TwinError", "Surrogate", "BodyTwin",
            "BodyValues", "TwinMaker", "body_values", "make_shape", "make_twin", "train_surrogate",
-           "load_or_train_surrogate", "surrogate_key", "mesh_volume_m3", "draw_density"]
+           "load_or_train_surrogate", "surrogate_key", "draw_density"]
