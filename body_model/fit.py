@@ -41,9 +41,10 @@ import torch
 from body_model.breadths import level_dimensions, select_levels
 from body_model.camera import FRONT_ROTATION, Camera
 from body_model.fit_init import initial_translation, initial_yaw, pnp_placement
-from body_model.fit_losses import coverage_loss, inside_loss, keypoint_loss, mesh_volume_m3, project
+from body_model.fit_losses import coverage_loss, inside_loss, keypoint_loss, mesh_volume_m3, project, rim_vertices
 from body_model.fit_views import PreparedView, View, ViewError, prepare_view
 from body_model.model import PHENOTYPES, BodyModel, BodyPose, BodyShape, load_body_model
+from body_model.raster import rasterize
 from body_model.shape_prior import TARGET_LABELS, load_shape_prior
 
 __all__ = ["View", "ViewError", "FitError", "FitConfig", "ViewFit", "FitQuality", "FitResult", "fit",
@@ -68,6 +69,8 @@ DEPTH_LOCALS: tuple[tuple[str, ...], ...] = (
 FREE_PHENOTYPES = ("gender", "age", "muscle", "weight", "proportions")
 SEX_GENDER = {"male": (0.0, 0.1), "female": (0.9, 1.0)}  # Anny gender 0 = male, 1 = female
 AGE_RANGE = (0.55, 1.0)  # adults
+RIM_RASTER_SCALE = 0.5  # the body's own silhouette, for its rim vertices, at half the photo's size
+MIN_RIM_VERTICES = 20  # fewer (a body far off the photo): all candidates stand in for the rim
 BODY_DENSITY = 1030.0  # kg/m^3, a mid value for adults (lean ~1070, obese ~1010)
 WEIGHT_REL_STD = 0.02  # volume-to-weight uncertainty (density spread) as a relative std
 
@@ -83,7 +86,7 @@ class FitConfig:
     iters_place: int = 12
     iters_start: int = 16
     iters_shape: int = 45
-    iters_local: int = 25
+    iters_local: int = 60  # measured: 25 steps left the side view's depths short of its outline
     locals_without_side: bool = False  # measured: on the round trip, locals from front/back alone hurt
     lr_shape: float = 0.025
     lr_pose: float = 0.01
@@ -99,12 +102,13 @@ class FitConfig:
     restart_lr_scale: float = 0.3  # learning rate of already settled parameters in a later stage
     w_weight: float = 0.1  # measured: at 1.0 the volume term outweighs the outlines (one woman fitted as a man)
     w_side_depth: float = 1.0
-    reg_local: float = 0.5
+    reg_local: float = 0.1  # measured (+side, n=12): 0.5 held the depth locals back (hip +1.7 cm bias)
     reg_pose: float = 20.0
     reg_phenotype: float = 0.5
     clothing_weight: float = 0.5
     clothing_slack_px: float = 0.5
     max_outline_points: int = 600
+    rim_every: int = 12  # steps between finding the body's rim vertices anew (a raster per view, ~20 ms)
     silhouette_vertex_fraction: float = 0.5
 
 
@@ -238,6 +242,7 @@ class _Problem:
         self.trans = torch.tensor(np.stack(trans), requires_grad=True)
         self.candidates = [_subset(_silhouette_candidates(model, pv.view.kind), cfg.silhouette_vertex_fraction)
                            for pv in pvs]
+        self.rims: list[torch.Tensor | None] = [None] * n  # rim vertices: indices into candidates, per view
         self.px_to_cm = [height_cm / max(pv.mask_bottom - pv.mask_top, 1.0) for pv in pvs]
         self.faces_t = torch.from_numpy(model.faces)
 
@@ -260,6 +265,18 @@ class _Problem:
             self.depth.clamp_(-1.0, 1.0)
             self.joints.clamp_(-0.6, 0.6)
 
+    def refresh_rims(self, verts: torch.Tensor, scale: float = RIM_RASTER_SCALE) -> None:
+        """Which candidate vertices lie on the body's own outline in each view (a raster at `scale`)."""
+        with torch.no_grad():
+            for i, pv in enumerate(self.pvs):
+                cam = Camera(pv.focal_px, (pv.width - 1) / 2.0, (pv.height - 1) / 2.0, pv.width, pv.height,
+                             FRONT_ROTATION.copy(), np.zeros(3)).scaled(scale)
+                mask = rasterize(verts[i].numpy(), self.model.faces, cam, cull_backfaces=True).mask
+                cx, cy = (pv.width - 1) / 2.0, (pv.height - 1) / 2.0
+                uv = project(verts[i, self.candidates[i]], pv.focal_px, cx, cy)
+                rim = rim_vertices(uv, mask, cam.width / pv.width)
+                self.rims[i] = rim if len(rim) >= MIN_RIM_VERTICES else None
+
     def view_terms(self, verts: torch.Tensor, keypoints: torch.Tensor) -> list[dict[str, torch.Tensor]]:
         """Per view: inside, coverage and keypoint terms in cm^2."""
         out = []
@@ -268,7 +285,9 @@ class _Problem:
             uv = project(verts[i, self.candidates[i]], pv.focal_px, cx, cy)
             kuv = project(keypoints[i], pv.focal_px, cx, cy)
             s2 = self.px_to_cm[i] ** 2
-            out.append({"inside": inside_loss(uv, pv) * s2, "cover": coverage_loss(uv, pv) * s2,
+            rim = self.rims[i]
+            out.append({"inside": inside_loss(uv, pv) * s2,
+                        "cover": coverage_loss(uv if rim is None else uv[rim], pv) * s2,
                         "keypoints": keypoint_loss(kuv, pv) * s2})
         return out
 
@@ -280,12 +299,14 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
     opt = torch.optim.Adam([dict(g) for g in params])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: 1.0 - decay * it / max(iters, 1))
     history: list[float] = []
-    for _ in range(iters):
+    for it in range(iters):
         opt.zero_grad()
         shape = problem.shape()
         n = len(problem.pvs)
         out = problem.model.forward(BodyShape(shape.phenotypes.expand(n, -1), shape.local.expand(n, -1)),
                                     problem.pose())
+        if it % cfg.rim_every == 0:
+            problem.refresh_rims(out.vertices.detach())
         terms = problem.view_terms(out.vertices, out.keypoints)
         loss = sum(cfg.w_inside * t["inside"] + cfg.w_cover * t["cover"] + cfg.w_keypoints * t["keypoints"]
                    for t in terms)
@@ -302,8 +323,8 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
     return history[-1] if history else float("nan"), history
 
 
-def _photo_loss(problem: _Problem, cfg: FitConfig) -> float:
-    """The outline and keypoint terms of the current body, without priors or weight."""
+def _photo_loss(problem: _Problem, cfg: FitConfig, kinds: tuple[str, ...] = ("front", "back", "side")) -> float:
+    """The outline and keypoint terms of the current body in the views of `kinds`, without priors or weight."""
     with torch.no_grad():
         shape = problem.shape()
         n = len(problem.pvs)
@@ -311,7 +332,7 @@ def _photo_loss(problem: _Problem, cfg: FitConfig) -> float:
                                     problem.pose())
         terms = problem.view_terms(out.vertices, out.keypoints)
     return float(sum(cfg.w_inside * t["inside"] + cfg.w_cover * t["cover"] + cfg.w_keypoints * t["keypoints"]
-                     for t in terms))
+                     for t, pv in zip(terms, problem.pvs, strict=True) if pv.view.kind in kinds))
 
 
 def fit(views: list[View], height_cm: float, weight_kg: float | None = None, sex: str | None = None,
@@ -349,9 +370,9 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         rel = (vol * BODY_DENSITY - weight_kg) / (weight_kg * WEIGHT_REL_STD)
         return cfg.w_weight * rel * rel
 
-    def groups(pr: _Problem) -> tuple[list[dict], list[dict]]:
+    def groups(pr: _Problem, with_depth: bool = has_side) -> tuple[list[dict], list[dict]]:
         place = [{"params": [pr.trans], "lr": cfg.lr_trans}, {"params": [pr.rot_delta, pr.joints], "lr": cfg.lr_pose}]
-        shape = place + [{"params": [pr.pheno] + ([pr.depth] if has_side else []), "lr": cfg.lr_shape}]
+        shape = place + [{"params": [pr.pheno] + ([pr.depth] if with_depth else []), "lr": cfg.lr_shape}]
         return place, shape
 
     # 1. placement and limbs, shape fixed; 2. phenotypes: Anny's own coupling of breadth and depth (and
@@ -362,12 +383,16 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         # Each start keeps its sex's gender range: a man let free drifts to gender ~0.2, a partly female
         # body whose hips are too big (+2 to +5 cm on the round trip).
         pr = _Problem(model, pvs, float(height_cm), start, cfg, gender_init=float(np.mean(SEX_GENDER[start])))
-        place, stage2 = groups(pr)
+        # The sexes are compared on phenotypes alone: with the side view's depth locals free as well, a
+        # woman's start bent its depths to a man's side outline and won (men's waist -5 to -7 cm).
+        place, stage2 = groups(pr, with_depth=False)
         _optimise(pr, place, cfg.iters_place, None, cfg)
         _optimise(pr, stage2, cfg.iters_start if len(starts) > 1 else 0, weight_term, cfg)
         # Compared on the photos alone: with the weight term in, a heavy man was taken for a woman of his
-        # weight (measured on the round trip: waist -8 cm, hip +4 cm).
-        candidates.append((_photo_loss(pr, cfg) if len(starts) > 1 else 0.0, pr))
+        # weight (measured on the round trip: waist -8 cm, hip +4 cm). And on front/back only: the side
+        # outline, which phenotypes alone match poorly, sometimes tipped a man to the woman's start
+        # (waist -6 to -7 cm).
+        candidates.append((_photo_loss(pr, cfg, ("front", "back")) if len(starts) > 1 else 0.0, pr))
     problem = min(candidates, key=lambda c: c[0])[1]
     place, stage2 = groups(problem)
     with torch.no_grad():

@@ -9,7 +9,8 @@ projects the body's vertices (a few thousand, those that can lie on the outline)
   any vertex past the person's edge costs its squared distance, summed per outline point (a mean over
   all vertices diluted it ~10x, and the fit settled 1-2 px too big all round); the body cannot bulge
   past the photo;
-- coverage term: each outline point of the photo is pulled to its nearest projected vertex, the offset
+- coverage term: each outline point of the photo is pulled to the nearest projected vertex of the body's
+  rim (the vertices on its own silhouette's edge, found by rasterising it every few steps), the offset
   measured along the outline's normal (the spacing of vertices along the outline is no error) to the
   true edge half a pixel beyond the outline pixel's centre: the body must reach the photo's outline.
   Per part (fit_views): skin points at full weight, clothing points
@@ -21,6 +22,8 @@ Residuals are converted from pixels to centimetres at the person's distance, so 
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -50,6 +53,8 @@ def sample_map(dist_map: torch.Tensor, uv: torch.Tensor, width: int, height: int
 
 # An outline pixel's centre lies half a pixel inside the true edge of the person.
 EDGE_OFFSET_PX = 0.5
+# How far inside its own silhouette's edge (full-size px) a vertex still counts as on the body's rim.
+RIM_INSIDE_PX = 1.5
 
 
 def inside_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
@@ -61,7 +66,10 @@ def inside_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
 
 
 def coverage_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
-    """Weighted mean squared distance (px^2, beyond each point's slack) from outline points to the body."""
+    """Weighted mean squared distance (px^2, beyond each point's slack) from outline points to the body.
+
+    `uv` should be the body's rim vertices (those on its own projected outline, `rim_vertices`): an
+    inner vertex nearer to an outline point than the rim is, pulled out to it, grows the body."""
     # Offset along the outline's normal: the vertices' spacing along the outline is no error (measured
     # as plain distance it was, and a body too big by 1-2 px all round, whose inner vertices crowd
     # every outline point, scored better than the right one). The target is the true edge, half a
@@ -73,6 +81,18 @@ def coverage_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
     d = (d - pv.boundary_slack).clamp_min(0)
     w = pv.boundary_w
     return (w * d * d).sum() / w.sum().clamp_min(1e-6)
+
+
+def rim_vertices(uv: torch.Tensor, body_mask: np.ndarray, scale: float, max_inside_px: float = RIM_INSIDE_PX
+                 ) -> torch.Tensor:
+    """Indices of the projected vertices `uv` (N, 2, full-size pixels) that lie on the outline of the body's
+    own silhouette `body_mask` (rendered at `scale` of the full size): within `max_inside_px` (full-size
+    pixels) of its edge. Rim vertices of a convex part are a few pixels apart; the vertices just inside
+    them are what the coverage term must not mistake for the body's edge."""
+    inner = cv2.distanceTransform(body_mask.astype(np.uint8), cv2.DIST_L2, 5).astype(np.float32)
+    h, w = inner.shape
+    at = sample_map(torch.from_numpy(inner)[None, None], uv.detach() * scale + 0.5 * (scale - 1.0), w, h)
+    return torch.nonzero(at / scale < max_inside_px + EDGE_OFFSET_PX).flatten()
 
 
 def keypoint_loss(uv: torch.Tensor, pv: PreparedView, delta_px: float = 8.0) -> torch.Tensor:

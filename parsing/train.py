@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -290,16 +291,23 @@ def train(config: TrainConfig, train_set: Dataset, meta: DatasetMeta, val_set: D
     return TrainResult(out_dir, weights_path, iteration, list(state["history"]), val_summary)  # type: ignore[arg-type]
 
 
+PLAIN_PROGRESS_EVERY_S = 60.0
+
+
 class _TrainProgress:
-    """A rich progress bar over iterations showing epoch, loss (running mean) and images/s."""
+    """A rich progress bar over iterations showing epoch, loss (running mean) and images/s; when the
+    output is not a terminal (a background run writing a log), a plain line a minute instead."""
 
     def __init__(self, enabled: bool, total: int, done: int) -> None:
         self.enabled, self.total, self.done = enabled, total, done
         self.bar = None
+        self.plain_next: float | None = None
         self.images, self.t0, self.ema = 0, time.time(), None
 
     def __enter__(self) -> _TrainProgress:
-        if self.enabled:
+        if self.enabled and not sys.stdout.isatty():
+            self.plain_next = time.time() + PLAIN_PROGRESS_EVERY_S  # a background run's log: a line a minute
+        elif self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(TextColumn("[bold]train[/] {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
@@ -317,12 +325,19 @@ class _TrainProgress:
             rate = self.images / max(time.time() - self.t0, 1e-6)
             self.bar.update(self.task, completed=iteration, epoch=f"epoch {epoch}/{epochs}", loss=f"{self.ema:.4f}",
                             rate=f"{rate:.1f}")
+        elif self.plain_next is not None and (time.time() >= self.plain_next or iteration == self.total):
+            self.plain_next = time.time() + PLAIN_PROGRESS_EVERY_S
+            elapsed = max(time.time() - self.t0, 1e-6)
+            per_iter = elapsed / max(iteration - self.done, 1)
+            eta = per_iter * (self.total - iteration)
+            print(f"{time.strftime('%H:%M:%S')} iteration {iteration}/{self.total} epoch {epoch}/{epochs} "
+                  f"loss {self.ema:.4f} {self.images / elapsed:.1f} img/s eta {eta / 60:.0f} min", flush=True)
 
     def log(self, text: str) -> None:
         if self.bar is not None:
             self.bar.console.log(text)
         elif self.enabled:
-            print(text)
+            print(text, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -69,7 +69,8 @@ def test_spec_round_trips_through_json() -> None:
     assert again == spec
 
 
-@pytest.mark.parametrize("name,channels", [("resnet18", (64, 128, 256, 512)), ("resnet50", (256, 512, 1024, 2048))])
+@pytest.mark.parametrize("name,channels", [("resnet18", (64, 128, 256, 512)), ("resnet50", (256, 512, 1024, 2048)),
+                                           ("slim18", (32, 64, 128, 256))])
 def test_backbones_put_f4_at_stride_16(name: str, channels: tuple[int, ...]) -> None:
     encoder = build_backbone(name).eval()
     with torch.no_grad():
@@ -83,6 +84,10 @@ def test_backbones_put_f4_at_stride_16(name: str, channels: tuple[int, ...]) -> 
         ours = {k.replace("stem.0.", "conv1.").replace("stem.1.", "bn1."): v for k, v in encoder.state_dict().items()}
         assert all(reference[k].shape == v.shape for k, v in ours.items())
         assert set(ours) == {k for k in reference if not k.startswith("fc.")}
+    if name == "slim18":  # ResNet-18's layout (two blocks a stage) at half its widths: ~1/4 of the parameters
+        n_slim = sum(p.numel() for p in encoder.parameters())
+        n_r18 = sum(p.numel() for p in build_backbone("resnet18").parameters())
+        assert len(encoder.layer3) == 2 and 0.2 < n_slim / n_r18 < 0.3
 
 
 @pytest.mark.slow

@@ -44,19 +44,6 @@ def _errors(out: Path, truth: dict) -> dict[str, float]:
 
 
 @pytest.mark.slow
-def test_sample_measurements_stay_near_the_truth(sample_run):
-    """Regression guard for the whole chain at today's accuracy (stature exact, girths within 5 cm)."""
-    result, out, truth = sample_run
-    assert result.exit_code == 0, result.output
-    errors = _errors(out, truth)
-    report = ", ".join(f"{k} {v:+.1f} cm" for k, v in errors.items())
-    assert abs(errors["stature"]) <= 0.5 and all(abs(v) <= 5.0 for v in errors.values()), report
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="acceptance not met yet: without parser weights the fit counts hair, "
-                   "shoes and the shorts as body (measured: chest +1.0, waist +3.3, hip +2.9 cm); "
-                   "remove the mark when it passes")
 def test_sample_measurements_match_the_truth(sample_run):
     """The acceptance: stature within 0.5 cm, chest/waist/hip within 3 cm of the sample's truth."""
     result, out, truth = sample_run

@@ -4,7 +4,9 @@ F4 stays at stride 16 as in CE2P: the last stage trades its stride for dilation 
 Bottleneck supports that (`replace_stride_with_dilation`); its BasicBlock refuses dilation, so
 ResNet-18/34 use `DilatedBasicBlock`, a BasicBlock whose 3x3 convolutions take a dilation. Layer names
 match torchvision's, so ImageNet weights load unchanged (`pretrained=True`, needs a network).
-`tiny` is a narrow 4-stage ResNet for tests and smoke runs, not for real photos.
+`tiny` is a narrow 4-stage ResNet for tests and smoke runs, not for real photos. `slim18` is ResNet-18's
+layout at half its widths (32..256 channels, a quarter of the FLOPs): the shipped CPU parser, trained
+from scratch since no ImageNet weights can be fetched here.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ _WEIGHTS = {
     "resnet18": "ResNet18_Weights", "resnet34": "ResNet34_Weights",
     "resnet50": "ResNet50_Weights", "resnet101": "ResNet101_Weights",
 }
-BACKBONES: tuple[str, ...] = (*_SPECS, "tiny")
+BACKBONES: tuple[str, ...] = (*_SPECS, "slim18", "tiny")
 
 
 class ResNetEncoder(nn.Module):
@@ -74,38 +76,43 @@ def _out_channels(layer: nn.Sequential) -> int:
     return int(last_bn.num_features)
 
 
-class TinyEncoder(nn.Module):
-    """A narrow 4-stage residual encoder (8..64 channels) with the same strides, for fast tests."""
+class NarrowEncoder(nn.Module):
+    """A 4-stage residual encoder of BasicBlocks at chosen widths, with the ResNet strides (4, 8, 16, 16)."""
 
-    def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48)) -> None:
+    def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48), blocks: int = 1,
+                 stem_kernel: int = 3) -> None:
         super().__init__()
         w1, w2, w3, w4 = widths
         self.stem = nn.Sequential(
-            nn.Conv2d(3, w1, 3, 2, 1, bias=False), nn.BatchNorm2d(w1), nn.ReLU(inplace=True),
-            nn.MaxPool2d(3, 2, 1),
+            nn.Conv2d(3, w1, stem_kernel, 2, stem_kernel // 2, bias=False), nn.BatchNorm2d(w1),
+            nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1),
         )
-        self.layer1 = _tiny_stage(w1, w1, 1, 1)
-        self.layer2 = _tiny_stage(w1, w2, 2, 1)
-        self.layer3 = _tiny_stage(w2, w3, 2, 1)
-        self.layer4 = _tiny_stage(w3, w4, 1, 2)
+        self.layer1 = _narrow_stage(w1, w1, 1, 1, blocks)
+        self.layer2 = _narrow_stage(w1, w2, 2, 1, blocks)
+        self.layer3 = _narrow_stage(w2, w3, 2, 1, blocks)
+        self.layer4 = _narrow_stage(w3, w4, 1, 2, blocks)
         self.channels = widths
 
     forward = ResNetEncoder.forward
 
 
-def _tiny_stage(cin: int, cout: int, stride: int, dilation: int) -> nn.Module:
+def _narrow_stage(cin: int, cout: int, stride: int, dilation: int, blocks: int) -> nn.Module:
     down = None
     if stride != 1 or cin != cout:
         down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-    return nn.Sequential(DilatedBasicBlock(cin, cout, stride, down, dilation=dilation))
+    layers = [DilatedBasicBlock(cin, cout, stride, down, dilation=dilation)]
+    layers += [DilatedBasicBlock(cout, cout, dilation=dilation) for _ in range(blocks - 1)]
+    return nn.Sequential(*layers)
 
 
 def build_backbone(name: str, pretrained: bool = False) -> nn.Module:
     """An encoder by name (resnet18/34/50/101, tiny); `pretrained` loads torchvision's ImageNet weights."""
-    if name == "tiny":
+    if name in ("tiny", "slim18"):
         if pretrained:
-            raise ValueError("the tiny backbone has no pretrained weights")
-        return TinyEncoder()
+            raise ValueError(f"the {name} backbone has no pretrained weights")
+        if name == "tiny":
+            return NarrowEncoder()
+        return NarrowEncoder((32, 64, 128, 256), blocks=2, stem_kernel=7)
     if name not in _SPECS:
         raise ValueError(f"unknown backbone {name!r}; choose from {', '.join(BACKBONES)}")
     block, layers, _ = _SPECS[name]
