@@ -1,8 +1,10 @@
 """`measure parser train|eval`: train a parser on a LIP / CIHP / ATR folder, or score one.
 
 Training follows the paper's recipe (parsing/train.py); evaluation prints LIP-style (pixel accuracy,
-mean accuracy, mIoU, IoU per class) and ATR-style (pixel / foreground accuracy, precision, recall,
-F1, F1 per class) tables from one confusion matrix over the whole set at the labels' own size.
+mean accuracy, mIoU, mIoU over the classes present in the ground truth, person-vs-background IoU, IoU
+per class) and ATR-style (pixel / foreground accuracy, precision, recall, F1, F1 per class) tables from
+one confusion matrix over the whole set at the labels' own size. Evaluation defaults to the shipped
+weights; `--dataset ccp` reads a CCP pack (`python -m parsing.data_pack`, LIP labels).
 """
 
 from __future__ import annotations
@@ -23,6 +25,28 @@ def register(app: typer.Typer) -> None:
 
 class OptionError(ValueError):
     exit_code = 12  # invalid option value
+
+
+class MissingOptionError(ValueError):
+    exit_code = 2  # bad command line
+
+
+EVAL_DATASETS = ("lip", "cihp", "atr", "ccp", "folder")
+DEFAULT_CCP_PACK = Path("runs/data/ccp_pack")  # where the recipe's docs build the pack (relative to the cwd)
+
+
+def _eval_root(dataset: str, root: Path | None) -> Path:
+    """--root, or for ccp the default pack folder when it exists."""
+    if root is not None:
+        return root
+    if dataset != "ccp":
+        raise MissingOptionError(f"--root: required for --dataset {dataset} (only ccp has a default folder)")
+    if (DEFAULT_CCP_PACK / "meta.json").is_file():
+        return DEFAULT_CCP_PACK
+    from parsing.datasets.folders import DatasetLayoutError
+
+    raise DatasetLayoutError(f"{DEFAULT_CCP_PACK}: no CCP pack; build it with `python -m parsing.data_pack "
+                             f"--out {DEFAULT_CCP_PACK}` or pass --root PACK")
 
 
 def _size(text: str | None, dataset: str) -> tuple[int, int]:
@@ -102,10 +126,11 @@ def train_cmd(
 @parser_app.command("eval")
 @guarded
 def eval_cmd(
-    weights: Path = typer.Option(..., "--weights", help="Parser checkpoint."),
-    dataset: str = typer.Option(..., "--dataset", help="lip, cihp, atr, or folder (images/ + labels/ in the "
-                                                       "weights' label set)."),
-    root: Path = typer.Option(..., "--root", help="Dataset folder."),
+    weights: Path | None = typer.Option(None, "--weights", help="Parser checkpoint (default: the shipped "
+                                                                "assets/parser/default.pt)."),
+    dataset: str = typer.Option(..., "--dataset", help="lip, cihp, atr, ccp (a CCP pack, LIP labels), or folder "
+                                                       "(images/ + labels/ in the weights' label set)."),
+    root: Path | None = typer.Option(None, "--root", help=f"Dataset folder (ccp: default {DEFAULT_CCP_PACK})."),
     split: str = typer.Option("val", "--split"),
     flip: bool = typer.Option(False, "--flip", help="Flip test (left/right channels swapped by the label set)."),
     style: str = typer.Option("auto", "--style", help="lip, atr, both, or auto (atr for ATR, else lip)."),
@@ -115,23 +140,38 @@ def eval_cmd(
     json_out: Path | None = typer.Option(None, "--json", help="Also write the scores and confusion matrix here."),
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
+    from parsing.checkpoint import NoDefaultWeightsError
+    from parsing.data_pack import open_pack
     from parsing.datasets.folders import open_folder
     from parsing.evaluate import atr_table, evaluate, lip_table
-    from parsing.inference import Parser
+    from parsing.inference import Parser, default_weights_path
 
     if style not in ("auto", "lip", "atr", "both"):
         raise OptionError(f"--style {style}: expected lip, atr, both or auto")
+    dataset = dataset.lower()
+    if dataset not in EVAL_DATASETS:
+        raise OptionError(f"--dataset {dataset}: expected one of {', '.join(EVAL_DATASETS)}")
+    root = _eval_root(dataset, root)
+    if weights is None:
+        weights = default_weights_path()
+        if not weights.is_file():
+            raise NoDefaultWeightsError(f"{weights}: no default parser weights are shipped yet; pass --weights W")
     parser = Parser(weights, device=device, flip=flip, batch_size=batch,
                     input_size=_size(input_size, dataset) if input_size else None)
-    pairs = open_folder(dataset, root, split, meta=parser.meta if dataset.lower() == "folder" else None)
+    if dataset == "ccp":
+        pairs = open_pack(root, split)
+    else:
+        pairs = open_folder(dataset, root, split, meta=parser.meta if dataset == "folder" else None)
     if pairs.meta.num_classes != parser.meta.num_classes:
         raise OptionError(f"{weights}: model has {parser.meta.num_classes} classes ({parser.meta.name}), "
                           f"dataset {dataset} has {pairs.meta.num_classes}")
     result = evaluate(parser, pairs, description=f"{dataset}/{split}")
     console = Console()
-    console.print(f"{parser.spec.name} {parser.spec.backbone} on {root} ({split}), flip test {'on' if flip else 'off'}")
-    show = {"auto": ["atr" if dataset.lower() == "atr" else "lip"], "both": ["lip", "atr"]}.get(style, [style])
+    console.print(escape(f"{parser.spec.name} {parser.spec.backbone} ({weights}) on {dataset} {root} ({split}), "
+                         f"flip test {'on' if flip else 'off'}"))
+    show = {"auto": ["atr" if dataset == "atr" else "lip"], "both": ["lip", "atr"]}.get(style, [style])
     if "lip" in show:
         console.print(lip_table(result))
     if "atr" in show:
@@ -139,7 +179,22 @@ def eval_cmd(
     if json_out is not None:
         payload = {"weights": str(weights), "dataset": dataset, "root": str(root), "split": split, "flip": flip,
                    "classes": list(parser.meta.classes), "summary": result.summary(),
+                   "present_classes": [parser.meta.classes[k] for k in result.present_classes],
                    "class_iou": result.lip.class_iou, "class_f1": result.atr.class_f1,
                    "confusion": result.confusion.tolist(), "num_images": result.num_images}
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(payload, indent=1, allow_nan=True))
+
+
+@parser_app.command("export")
+@guarded
+def export_cmd(
+    src: Path = typer.Argument(..., help="A training checkpoint (OUT/model.pt or OUT/last.pt)."),
+    dst: Path = typer.Argument(..., help="Where to write the shippable weights (e.g. assets/parser/default.pt)."),
+    full_precision: bool = typer.Option(False, "--float32", help="Keep float32 (default: float16, half the size)."),
+) -> None:
+    """Strip optimizer state from a checkpoint and store it compactly, ready to ship or to pass as --weights."""
+    from parsing.checkpoint import export_weights
+
+    out = export_weights(src, dst, half=not full_precision)
+    typer.echo(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB)")

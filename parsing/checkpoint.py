@@ -85,3 +85,13 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParserWeightsError(f"{path}: broken parser checkpoint ({type(exc).__name__}: {exc})") from exc
+
+
+def export_weights(src: str | Path, dst: str | Path, half: bool = True) -> Path:
+    """A shippable copy of a checkpoint: network and spec (and the training history, for the model
+    card) without optimizer state, in float16 by default (half the size; loading casts back to float32)."""
+    ckpt = load_checkpoint(src)
+    train = None
+    if ckpt.train is not None:
+        train = {k: ckpt.train[k] for k in ("iteration", "history", "config") if k in ckpt.train}
+    return save_checkpoint(dst, Checkpoint(ckpt.spec, ckpt.input_size, ckpt.state_dict, train), half=half)

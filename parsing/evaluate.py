@@ -2,7 +2,8 @@
 
 Predictions come from `Parser` (letterbox, optional flip test, warp back to the photo's grid), so the
 numbers are those of the product's own inference path. Tables print the LIP-style and ATR-style
-scores (`parsing.metrics`).
+scores (`parsing.metrics`); the LIP table also gives the mean IoU over the classes present in the
+set's ground truth, the fair mean on a set (like CCP-val) that does not show every class.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from torch.utils.data import Dataset
 
 from parsing.datasets.meta import DatasetMeta
 from parsing.inference import Parser
-from parsing.metrics import ATRScores, ConfusionMatrix, LIPScores, atr_scores, lip_scores, person_iou
+from parsing.metrics import (
+    ATRScores,
+    ConfusionMatrix,
+    LIPScores,
+    atr_scores,
+    lip_scores,
+    person_iou,
+    present_classes,
+)
 
 
 @dataclass
@@ -26,9 +35,15 @@ class EvalResult:
     person_iou: float               # person (any foreground class) vs background
     num_images: int
 
+    @property
+    def present_classes(self) -> list[int]:
+        """Class ids with at least one ground-truth pixel in the evaluated set."""
+        return present_classes(self.confusion)
+
     def summary(self) -> dict[str, float]:
         return {
             "pixel_acc": self.lip.pixel_accuracy, "mean_acc": self.lip.mean_accuracy, "miou": self.lip.mean_iou,
+            "miou_present": self.lip.mean_iou_present,
             "fg_acc": self.atr.foreground_accuracy, "precision": self.atr.precision, "recall": self.atr.recall,
             "f1": self.atr.f1, "person_iou": self.person_iou,
         }
@@ -91,6 +106,9 @@ def lip_table(result: EvalResult, title: str = "LIP-style scores"):
     table.add_row("pixel accuracy", _pct(result.lip.pixel_accuracy), "")
     table.add_row("mean accuracy", "", _pct(result.lip.mean_accuracy))
     table.add_row("mean IoU", _pct(result.lip.mean_iou), "")
+    present = len(result.present_classes)
+    table.add_row(f"mean IoU, classes in GT ({present}/{result.meta.num_classes})",
+                  _pct(result.lip.mean_iou_present), "")
     table.add_row("person vs background IoU", _pct(result.person_iou), "")
     return table
 

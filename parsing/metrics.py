@@ -1,7 +1,10 @@
 """One confusion matrix over a whole evaluation set, and the LIP-style and ATR-style scores from it.
 
 LIP (and CIHP): pixel accuracy, mean class accuracy, mean IoU over all classes (background included;
-a class absent from both ground truth and prediction is left out of the means). ATR: pixel accuracy,
+a class absent from both ground truth and prediction is left out of the means), and the mean IoU over
+the classes present in the ground truth of the evaluated set (at least one pixel): on a set that never
+shows some classes (a small CCP-val may hold no glove), a false alarm of such a class would otherwise
+count as a whole class with IoU 0. ATR: pixel accuracy,
 foreground accuracy (correct foreground pixels / foreground ground-truth pixels), mean precision and
 mean recall over the foreground classes, F1 = 2PR / (P + R) from those means, and per-class F1.
 """
@@ -52,6 +55,7 @@ class LIPScores:
     mean_iou: float
     class_iou: list[float]          # NaN for a class absent from ground truth and prediction
     class_accuracy: list[float]     # NaN for a class absent from ground truth
+    mean_iou_present: float = float("nan")  # mean IoU over the classes with ground-truth pixels
 
 
 @dataclass
@@ -77,7 +81,27 @@ def lip_scores(cm: np.ndarray) -> LIPScores:
         mean_iou=float(np.nanmean(iou)) if np.isfinite(iou).any() else float("nan"),
         class_iou=iou.tolist(),
         class_accuracy=acc.tolist(),
+        mean_iou_present=present_mean_iou(cm),
     )
+
+
+def present_classes(cm: np.ndarray) -> list[int]:
+    """Class ids with at least one ground-truth pixel (rows of counts[gt, pred] that are not empty)."""
+    return [int(k) for k in np.flatnonzero(np.asarray(cm).sum(1) > 0)]
+
+
+def present_mean_iou(cm: np.ndarray) -> float:
+    """Mean IoU over the classes present in the ground truth (background included when present).
+
+    A class never in the ground truth is left out even when predicted; its false alarms still count,
+    as misses of the true classes of those pixels (and in `mean_iou`, as that class's IoU of 0)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    keep = present_classes(cm)
+    if not keep:
+        return float("nan")
+    tp = np.diag(cm)[keep]
+    union = cm.sum(1)[keep] + cm.sum(0)[keep] - tp
+    return float(np.mean(tp / union))
 
 
 def atr_scores(cm: np.ndarray, background: int = 0) -> ATRScores:
