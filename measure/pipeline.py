@@ -4,10 +4,11 @@ Stages (each timed in `Result.timings`):
 1. load: read each photo (path, bytes or array), EXIF orientation applied, EXIF focal length kept;
    photos are processed at a working size (longest side `work_side` px).
 2. pose: BlazePose keypoints and person mask per photo (parsing.pose).
-3. parse: the human parser's LIP label map per photo when parser weights exist (the shipped default
-   or `parser_weights`), its person joined with BlazePose's; without them the fit uses BlazePose's
-   mask sharpened by GrabCut on the photo's colours (parsing.pose.refine_person_mask), with no part
-   labels, and a quality warning says so.
+3. parse: the person outline is BlazePose's mask sharpened by GrabCut on the photo's colours
+   (parsing.pose.refine_person_mask); the human parser's LIP label map (the shipped default or
+   `parser_weights`) tells which outline pixels are skin, clothing, hair or shoes (`outline="parser"`
+   takes the parser's own outline instead). Without parser weights there are no part labels, and a
+   quality warning says so.
 4. checks: one whole, large-enough person per photo, arms away from the body, front and back the
    right way round (measure.checks); fatal problems raise `measure.errors`, others become warnings.
 5. fit: the body model fitted to the views with the stature fixed to the given height (body_model.fit).
@@ -40,9 +41,13 @@ from measure.result import (
     ViewRecord,
 )
 from parsing import image_io
-from parsing.pose import PoseDetection, PoseDetector, combine_person_mask, refine_person_mask
+from parsing.pose import PoseDetection, PoseDetector, combine_person_mask, labels_on_mask, refine_person_mask
 
 DEFAULT_WORK_SIDE = 1024
+# Where the person's outline comes from when the parser ran: "pose" = BlazePose's mask sharpened by
+# GrabCut, with the parser's labels carried onto it (the default: the shipped CPU parser's outline is
+# less exact, see the model card); "parser" = the parser's own foreground, joined with BlazePose's.
+OUTLINE_SOURCES = ("pose", "parser")
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -81,7 +86,8 @@ class Measurer:
     alone. use_parser=False skips the parser. chart: a size chart file, shipped name or family
     (None: EN 13402-3 letter sizes); garments: which garment types to size (None: all the chart
     has); preference: slim, regular or loose fit. parser: a ready parser object (anything with
-    `predict(rgb) -> (H, W) LIP ids`), used instead of loading one.
+    `predict(rgb) -> (H, W) LIP ids`), used instead of loading one. outline: where the person's
+    outline comes from when the parser ran (OUTLINE_SOURCES).
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class Measurer:
         check_other_people: bool = True,
         preference: str = "regular",
         parser: Any = None,
+        outline: str = "pose",
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
@@ -114,6 +121,9 @@ class Measurer:
         if preference not in ("slim", "regular", "loose"):
             raise OutOfRangeError("preference", f"{preference!r} is not one of slim, regular, loose")
         self.preference = preference
+        if outline not in OUTLINE_SOURCES:
+            raise OutOfRangeError("outline", f"{outline!r} is not one of {', '.join(OUTLINE_SOURCES)}")
+        self.outline = outline
         self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
 
     # ------------------------------------------------------------------ models, loaded once
@@ -229,12 +239,12 @@ class Measurer:
                     "parser_disagrees", f"the parser's person outline disagrees with the pose detector's "
                     f"(IoU {combined.agreement_iou:.2f}); its labels were not used", photo.name))
                 photo.labels = None
-            if photo.labels is None:
+            if photo.labels is None or self.outline == "pose":
                 photo.mask, _agreement = refine_person_mask(photo.rgb, photo.detection.mask)
             else:
                 photo.mask = combined.mask
             if photo.labels is not None:
-                photo.labels = np.where(photo.mask, photo.labels, 0).astype(np.uint8)
+                photo.labels = labels_on_mask(photo.mask, photo.labels)
         lap("parse")
 
         for photo in photos:

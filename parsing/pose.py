@@ -260,6 +260,28 @@ class CombinedMask:
     agreement_iou: float | None  # IoU of the two foregrounds, when both exist
 
 
+def labels_on_mask(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The parser's labels carried onto another person mask (uint8, background outside it).
+
+    Mask pixels the parser calls background take the label of the nearest pixel it calls person, so
+    every outline pixel of the mask has a part (skin, clothing, hair, shoes) for the fit to weigh."""
+    import cv2
+
+    mask = np.asarray(mask, dtype=bool)
+    labels = np.asarray(labels, dtype=np.uint8)
+    person = labels > 0
+    if not person.any():
+        return np.zeros_like(labels)
+    # For each pixel, the index of its nearest zero pixel of `src`: zeros are where the parser sees a person.
+    src = (~person).astype(np.uint8)
+    _, nearest = cv2.distanceTransformWithLabels(src, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(~src.astype(bool))
+    lookup = np.zeros(int(nearest.max()) + 1, np.uint8)
+    lookup[nearest[ys, xs]] = labels[ys, xs]
+    filled = np.where(person, labels, lookup[nearest])
+    return np.where(mask, filled, 0).astype(np.uint8)
+
+
 def combine_person_mask(pose_mask: np.ndarray, labels: np.ndarray | None, min_iou: float = 0.6) -> CombinedMask:
     """Join BlazePose's soft mask with the parser's foreground (label > 0).
 

@@ -86,3 +86,20 @@ def test_grabcut_refinement_is_deterministic(detector, photos):
     cv2.randu(np.zeros((100, 100), np.float32), 0, 1)  # other OpenCV work moves the global RNG
     again, _ = refine_person_mask(photos["back"], det.mask)
     assert np.array_equal(first, again)
+
+
+def test_labels_on_mask_fill_the_mask_with_the_nearest_part():
+    from parsing.pose import labels_on_mask
+
+    labels = np.zeros((12, 12), np.uint8)
+    labels[3:9, 3:6] = 5    # upper clothes on the left half
+    labels[3:9, 6:9] = 14   # left arm on the right half
+    labels[0, 11] = 2       # a stray hair pixel outside the mask
+    mask = np.zeros((12, 12), bool)
+    mask[2:10, 2:10] = True  # the outline source's person: one pixel wider than the parser's all round
+    out = labels_on_mask(mask, labels)
+    assert out.dtype == np.uint8 and not out[~mask].any()
+    assert (out[mask] > 0).all()                       # every mask pixel got a part
+    assert (out[2:10, 2] == 5).all() and (out[2:10, 9] == 14).all()
+    assert (out[3:9, 3:9] == labels[3:9, 3:9]).all()   # the parser's own person pixels keep their labels
+    assert not labels_on_mask(mask, np.zeros_like(labels)).any()
