@@ -25,8 +25,9 @@ photos of people; real cameras, clothes, hair and poses add error that this does
     python benchmarks/e2e_accuracy.py --n 100 --seed 0 --workers 2 --markdown accuracy.md
     python benchmarks/e2e_accuracy.py --n 5 --conditions fb          # a quick look
 
-Work is kept in --work (default .cache/e2e_accuracy/seed<S>-n<N>-...): renders and batch results
-are reused when the command is run again with the same settings (batch --resume).
+Work is kept in --work (default .cache/e2e_accuracy/seed<S>-n<N>-...): the renders are reused when
+the command is run again with the same settings; the pipeline's results are measured afresh each run
+(their folders are cleared) unless --resume asks to continue an interrupted run of the same code.
 """
 
 from __future__ import annotations
@@ -105,14 +106,20 @@ def condition_manifest(subjects_dir: Path, cond: str) -> Path:
     return path
 
 
-def run_condition(subjects_dir: Path, work: Path, cond: str, workers: int, device: str) -> dict[str, dict]:
-    """`measure batch` on the condition's manifest (resumable); {id: record}."""
+def run_condition(subjects_dir: Path, work: Path, cond: str, workers: int, device: str,
+                  resume: bool = False) -> dict[str, dict]:
+    """`measure batch` on the condition's manifest; {id: record}. Without `resume`, earlier results are
+    cleared first: results of older code must never pass for this run's."""
+    import shutil
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from measure.batch import MeasurerWorker, read_records, run_batch
 
     manifest = condition_manifest(subjects_dir, cond)
     out = work / f"batch_{cond}"
+    if not resume and out.exists():
+        shutil.rmtree(out)
     with Progress(TextColumn(f"[bold]pipeline {cond}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn()) as progress:
         task = progress.add_task(cond, total=None)
@@ -289,6 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train", type=int, default=300, help="random Anny bodies per sex for the twin surrogate")
     ap.add_argument("--device", default="cpu", help="pipeline device: cpu, cuda or auto")
     ap.add_argument("--work", type=Path, default=None, help="work folder (renders, batch results)")
+    ap.add_argument("--resume", action="store_true", help="continue an interrupted run: keep the pipeline "
+                                                          "results already in --work (same code only)")
     ap.add_argument("--markdown", type=Path, default=None, help="also write the tables as markdown here")
     args = ap.parse_args(argv)
     conditions = [c for c in args.conditions.split(",") if c]
@@ -308,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
     t_conds = {}
     for cond in conditions:
         t = time.perf_counter()
-        results[cond] = run_condition(subjects_dir, work, cond, args.workers, args.device)
+        results[cond] = run_condition(subjects_dir, work, cond, args.workers, args.device, args.resume)
         t_conds[cond] = time.perf_counter() - t
     report = evaluate(subjects_dir, results)
     total = time.perf_counter() - t0
