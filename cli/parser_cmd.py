@@ -157,7 +157,8 @@ def eval_cmd(
     if weights is None:
         weights = default_weights_path()
         if not weights.is_file():
-            raise NoDefaultWeightsError(f"{weights}: no default parser weights are shipped yet; pass --weights W")
+            raise NoDefaultWeightsError(f"{weights}: the default parser weights are missing (reinstall the "
+                                        "package); pass --weights W")
     parser = Parser(weights, device=device, flip=flip, batch_size=batch,
                     input_size=_size(input_size, dataset) if input_size else None)
     if dataset == "ccp":

@@ -50,8 +50,8 @@ class Parser:
         if weights is None:
             weights = default_weights_path()
             if not weights.is_file():
-                raise NoDefaultWeightsError(f"{weights}: no default parser weights are shipped yet; "
-                                            "pass weights=PATH (measure parse --weights W)")
+                raise NoDefaultWeightsError(f"{weights}: the default parser weights are missing (reinstall "
+                                            "the package); pass weights=PATH (measure parse --weights W)")
         self.device = resolve_device(device)
         ckpt = load_checkpoint(weights)
         try:
