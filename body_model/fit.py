@@ -167,6 +167,12 @@ def _local_matrix(model: BodyModel, groups: tuple[tuple[str, ...], ...]) -> torc
 _SILHOUETTE_CACHE: dict[tuple[int, str], torch.Tensor] = {}
 
 
+def _view_camera(pv: PreparedView) -> Camera:
+    """The fit's camera for a view: at the origin looking along +y, the principal point at the centre."""
+    return Camera(pv.focal_px, (pv.width - 1) / 2.0, (pv.height - 1) / 2.0, pv.width, pv.height,
+                  FRONT_ROTATION.copy(), np.zeros(3))
+
+
 def _silhouette_candidates(model: BodyModel, kind: str) -> torch.Tensor:
     """Vertices that can lie on the outline for a view kind: normals roughly across the viewing ray."""
     key = (id(model), kind)
@@ -269,12 +275,11 @@ class _Problem:
         """Which candidate vertices lie on the body's own outline in each view (a raster at `scale`)."""
         with torch.no_grad():
             for i, pv in enumerate(self.pvs):
-                cam = Camera(pv.focal_px, (pv.width - 1) / 2.0, (pv.height - 1) / 2.0, pv.width, pv.height,
-                             FRONT_ROTATION.copy(), np.zeros(3)).scaled(scale)
-                mask = rasterize(verts[i].numpy(), self.model.faces, cam, cull_backfaces=True).mask
-                cx, cy = (pv.width - 1) / 2.0, (pv.height - 1) / 2.0
-                uv = project(verts[i, self.candidates[i]], pv.focal_px, cx, cy)
-                rim = rim_vertices(uv, mask, cam.width / pv.width)
+                full = _view_camera(pv)
+                small = full.scaled(scale)
+                mask = rasterize(verts[i].numpy(), self.model.faces, small, cull_backfaces=True).mask
+                uv = project(verts[i, self.candidates[i]], pv.focal_px, full.cx, full.cy)
+                rim = rim_vertices(uv, mask, small.width / pv.width)
                 self.rims[i] = rim if len(rim) >= MIN_RIM_VERTICES else None
 
     def view_terms(self, verts: torch.Tensor, keypoints: torch.Tensor) -> list[dict[str, torch.Tensor]]:
@@ -491,14 +496,9 @@ def _converged(history: list[float]) -> bool:
 
 def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose, warnings: list[str]) -> list[ViewFit]:
     """Camera, pose, silhouette IoU and residuals per view."""
-    try:
-        from body_model.raster import rasterize
-    except ImportError:  # pragma: no cover - raster ships with body_model
-        rasterize = None
     fits = []
     for i, pv in enumerate(pvs):
-        cam = Camera(pv.focal_px, (pv.width - 1) / 2.0, (pv.height - 1) / 2.0, pv.width, pv.height,
-                     FRONT_ROTATION.copy(), np.zeros(3))
+        cam = _view_camera(pv)
         verts = out.vertices[i]
         uv = project(verts, pv.focal_px, cam.cx, cam.cy)
         kuv = project(out.keypoints[i], pv.focal_px, cam.cx, cam.cy)
@@ -510,16 +510,14 @@ def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose
         with torch.no_grad():
             d = torch.cdist(pv.boundary_xy, uv[cand]).min(dim=1).values
         outline_res = float(d.mean()) if len(d) else float("nan")
-        iou = None
-        if rasterize is not None:
-            r = rasterize(verts.numpy(), model.faces, cam)
-            # Hair, hat and shoes cover parts of the body by an unknown amount: those pixels are not scored.
-            scored = ~(pv.view.mask.astype(bool) & ~pv.body_mask)
-            inter = np.logical_and(r.mask, pv.body_mask).sum()
-            union = (np.logical_or(r.mask, pv.body_mask) & scored).sum()
-            iou = float(inter / max(union, 1))
-            if iou < 0.8:
-                warnings.append(f"{pv.view.label()}: the fitted body matches the person poorly (IoU {iou:.2f})")
+        r = rasterize(verts.numpy(), model.faces, cam)
+        # Hair, hat and shoes cover parts of the body by an unknown amount: those pixels are not scored.
+        scored = ~(pv.view.mask.astype(bool) & ~pv.body_mask)
+        inter = np.logical_and(r.mask, pv.body_mask).sum()
+        union = (np.logical_or(r.mask, pv.body_mask) & scored).sum()
+        iou = float(inter / max(union, 1))
+        if iou < 0.8:
+            warnings.append(f"{pv.view.label()}: the fitted body matches the person poorly (IoU {iou:.2f})")
         if kp_res is not None and kp_res > 0.03 * pv.height:
             warnings.append(f"{pv.view.label()}: keypoints are far from the fitted body ({kp_res:.0f} px)")
         view_pose = BodyPose(pose.joint_rotations[i:i + 1].clone(), pose.global_rotation[i:i + 1].clone(),
