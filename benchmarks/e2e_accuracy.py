@@ -65,7 +65,7 @@ def make_subjects(work: Path, n: int, seed: int, sexes: list[str], views: tuple[
     from measure.twins import TwinMaker
 
     settings = {"n": n, "seed": seed, "sexes": sexes, "views": list(views), "size": list(size), "clothes": clothes,
-                "n_train": n_train, "version": 3}
+                "n_train": n_train, "version": 4}
     subjects_dir = work / "subjects"
     stamp = subjects_dir / "settings.json"
     if stamp.is_file() and json.loads(stamp.read_text()) == settings and (subjects_dir / "truth.csv").is_file():
@@ -98,7 +98,7 @@ def condition_manifest(subjects_dir: Path, cond: str) -> Path:
     rows = list(csv.DictReader((subjects_dir / "manifest.csv").read_text(encoding="utf-8").splitlines()))
     path = subjects_dir / f"manifest_{cond}.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["id", "front", "back", "height_cm", "weight_kg", "sex", "side"])
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         for r in rows:
             w.writerow({**r, "weight_kg": r["weight_kg"] if with_weight else "",

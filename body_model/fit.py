@@ -43,6 +43,7 @@ from body_model.camera import FRONT_ROTATION, Camera
 from body_model.fit_init import initial_translation, initial_yaw, pnp_placement
 from body_model.fit_losses import coverage_loss, inside_loss, keypoint_loss, mesh_volume_m3, project, rim_vertices
 from body_model.fit_views import PreparedView, View, ViewError, prepare_view
+from body_model.garment_ease import CLOTHES, DEFAULT_CLOTHES
 from body_model.model import PHENOTYPES, BodyModel, BodyPose, BodyShape, load_body_model
 from body_model.raster import rasterize
 from body_model.shape_prior import TARGET_LABELS, load_shape_prior
@@ -105,8 +106,7 @@ class FitConfig:
     reg_local: float = 0.1  # measured (+side, n=12): 0.5 held the depth locals back (hip +1.7 cm bias)
     reg_pose: float = 20.0
     reg_phenotype: float = 0.5
-    clothing_weight: float = 0.5
-    clothing_slack_px: float = 0.5
+    clothes: str = DEFAULT_CLOTHES  # what the person wears: body_model.garment_ease.CLOTHES
     max_outline_points: int = 600
     rim_every: int = 12  # steps between finding the body's rim vertices anew (a raster per view, ~20 ms)
     silhouette_vertex_fraction: float = 0.5
@@ -292,7 +292,7 @@ class _Problem:
             s2 = self.px_to_cm[i] ** 2
             rim = self.rims[i]
             out.append({"inside": inside_loss(uv, pv) * s2,
-                        "cover": coverage_loss(uv if rim is None else uv[rim], pv) * s2,
+                        "cover": coverage_loss(uv if rim is None else uv[rim], pv, 1.0 / self.px_to_cm[i]) * s2,
                         "keypoints": keypoint_loss(kuv, pv) * s2})
         return out
 
@@ -361,8 +361,10 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     t0 = time.perf_counter()
     _check_inputs(views, height_cm, weight_kg, sex)
     cfg = config or FitConfig()
+    if cfg.clothes not in CLOTHES:
+        raise FitError(f"clothes must be one of {', '.join(CLOTHES)}, got {cfg.clothes!r}")
     model = model or load_body_model()
-    pvs = [prepare_view(v, cfg.clothing_weight, cfg.clothing_slack_px, cfg.max_outline_points) for v in views]
+    pvs = [prepare_view(v, cfg.clothes, cfg.max_outline_points) for v in views]
     has_side = any(v.kind == "side" for v in views)
     prior = load_shape_prior().model(sex, with_weight=weight_kg is not None, with_side=has_side)
     warnings: list[str] = []

@@ -13,8 +13,8 @@ projects the body's vertices (a few thousand, those that can lie on the outline)
   rim (the vertices on its own silhouette's edge, found by rasterising it every few steps), the offset
   measured along the outline's normal (the spacing of vertices along the outline is no error) to the
   true edge half a pixel beyond the outline pixel's centre: the body must reach the photo's outline.
-  Per part (fit_views): skin points at full weight, clothing points
-  with a lower weight and a slack (one-sided in spirit: they mostly limit from outside), hair and
+  Per part (fit_views, garment_ease): skin points at full weight, clothing points
+  with a lower weight, moved in by their garment's expected stand-off from the skin, hair and
   shoes left out.
 Together they are a two-sided chamfer between outlines, exact to a pixel, and cost ~10 ms per view.
 Residuals are converted from pixels to centimetres at the person's distance, so weights read in cm.
@@ -65,8 +65,9 @@ def inside_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
     return (d * d).sum() / max(len(pv.boundary_xy), 1)
 
 
-def coverage_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
-    """Weighted mean squared distance (px^2, beyond each point's slack) from outline points to the body.
+def coverage_loss(uv: torch.Tensor, pv: PreparedView, px_per_cm: float) -> torch.Tensor:
+    """Weighted mean squared distance (px^2, beyond each point's tolerance) from outline points, moved in
+    by their garment's stand-off (`px_per_cm` at the person's distance), to the body.
 
     `uv` should be the body's rim vertices (those on its own projected outline, `rim_vertices`): an
     inner vertex nearer to an outline point than the rim is, pulled out to it, grows the body."""
@@ -74,11 +75,12 @@ def coverage_loss(uv: torch.Tensor, pv: PreparedView) -> torch.Tensor:
     # as plain distance it was, and a body too big by 1-2 px all round, whose inner vertices crowd
     # every outline point, scored better than the right one). The target is the true edge, half a
     # pixel beyond the outline pixel's centre, and the body point matched to it is the one nearest it.
-    target = pv.boundary_xy + EDGE_OFFSET_PX * pv.boundary_normal
+    inward = pv.boundary_stand_off_cm * px_per_cm - EDGE_OFFSET_PX
+    target = pv.boundary_xy - inward[:, None] * pv.boundary_normal
     with torch.no_grad():
         nearest = torch.cdist(target, uv.detach()).argmin(dim=1)
     d = ((uv[nearest] - target) * pv.boundary_normal).sum(dim=1).abs()
-    d = (d - pv.boundary_slack).clamp_min(0)
+    d = (d - pv.boundary_slack - pv.boundary_tolerance_cm * px_per_cm).clamp_min(0)
     w = pv.boundary_w
     return (w * d * d).sum() / w.sum().clamp_min(1e-6)
 

@@ -5,11 +5,12 @@ pixels. `prepare_view` turns it into the tensors the losses use:
 - `outside_dt`: per pixel, the distance (px) to the person mask (0 inside). Every projected body
   vertex must land inside the person (hair, clothes and shoes included: the body is inside them).
 - `boundary_xy` / `boundary_w`: points on the person's outline that the body's own outline must
-  reach. Skin outline points (face, arms, legs) get full weight: skin bounds the body tightly.
-  Clothing outline points get a lower weight and a slack (the body is inside the garment: clothing
-  bounds it from outside only, a little). Hair, hat, sunglasses and shoe outline points are left out:
-  they are not body. Without part labels every outline point counts as clothing-like (weight 1,
-  no slack), the best one can do with a bare mask.
+  reach, each with its expected stand-off from the skin and tolerances (body_model.garment_ease, by
+  part label and the kind of clothes the person wears). Skin outline points (face, arms, legs) get
+  full weight and no stand-off: skin bounds the body tightly. Clothing outline points get a lower
+  weight and their garment's stand-off (the body is inside the garment). Hair, hat, sunglasses and
+  shoe outline points are left out: they are not body. Without part labels every outline point
+  counts as body (weight 1, no stand-off), the best one can do with a bare mask.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import numpy as np
 import torch
 
 from body_model.camera import default_focal_px
+from body_model.garment_ease import DEFAULT_CLOTHES, outline_rules
 from body_model.keypoints import NUM_KEYPOINTS
-from body_model.lip_labels import CLOTHING_IDS, NOT_BODY_IDS, SKIN_IDS
+from body_model.lip_labels import NOT_BODY_IDS
 
 VIEW_KINDS = ("front", "back", "side")
 
@@ -64,6 +66,8 @@ class PreparedView:
     boundary_xy: torch.Tensor         # (P, 2) px
     boundary_w: torch.Tensor          # (P,)
     boundary_slack: torch.Tensor      # (P,) px
+    boundary_stand_off_cm: torch.Tensor  # (P,) expected gap between skin and outline (garment ease)
+    boundary_tolerance_cm: torch.Tensor  # (P,) gaps this close to the expected one cost nothing
     boundary_normal: torch.Tensor     # (P, 2) unit outward normal of the outline at each point
     keypoints: torch.Tensor           # (K, 3)
     mask_top: float                   # first mask row (px), top of hair
@@ -89,10 +93,9 @@ def validate_view(view: View) -> None:
         raise ViewError(f"{view.label()}: focal_px must be positive")
 
 
-def prepare_view(
-    view: View, clothing_weight: float = 0.5, clothing_slack_px: float = 0.5, max_boundary_points: int = 1500
-) -> PreparedView:
-    """Distance transform, weighted outline points and keypoints of one view."""
+def prepare_view(view: View, clothes: str = DEFAULT_CLOTHES, max_boundary_points: int = 1500) -> PreparedView:
+    """Distance transform, weighted outline points and keypoints of one view; `clothes` says what the
+    person wears (body_model.garment_ease.CLOTHES)."""
     validate_view(view)
     mask = np.asarray(view.mask).astype(bool)
     h, w = mask.shape
@@ -108,25 +111,13 @@ def prepare_view(
     neighbour_bg = ~pad[:-2, 1:-1] | ~pad[2:, 1:-1] | ~pad[1:-1, :-2] | ~pad[1:-1, 2:]
     outline = mask & neighbour_bg
     ys, xs = np.nonzero(outline)
-    if labels is None:
-        weights = np.ones(len(xs), np.float32)
-        slack = np.zeros(len(xs), np.float32)
-        body_mask = mask
-    else:
-        lab = labels[ys, xs]
-        weights = np.zeros(len(xs), np.float32)
-        slack = np.zeros(len(xs), np.float32)
-        is_skin = np.isin(lab, list(SKIN_IDS))
-        is_cloth = np.isin(lab, list(CLOTHING_IDS))
-        weights[is_skin] = 1.0
-        weights[is_cloth] = clothing_weight
-        slack[is_cloth] = clothing_slack_px
-        body_mask = mask & ~np.isin(labels, list(NOT_BODY_IDS))
-    keep = weights > 0
-    xs, ys, weights, slack = xs[keep], ys[keep], weights[keep], slack[keep]
-    if len(xs) > max_boundary_points:
-        idx = np.linspace(0, len(xs) - 1, max_boundary_points).round().astype(int)
-        xs, ys, weights, slack = xs[idx], ys[idx], weights[idx], slack[idx]
+    rules = outline_rules(None if labels is None else labels[ys, xs], len(xs), clothes)
+    body_mask = mask if labels is None else mask & ~np.isin(labels, list(NOT_BODY_IDS))
+    keep = np.nonzero(rules["weight"] > 0)[0]
+    if len(keep) > max_boundary_points:
+        keep = keep[np.linspace(0, len(keep) - 1, max_boundary_points).round().astype(int)]
+    xs, ys = xs[keep], ys[keep]
+    rules = {k: torch.from_numpy(v[keep].copy()) for k, v in rules.items()}
     # Pixel coordinates are pixel centres (body_model.camera); an outline pixel's centre is half a
     # pixel inside the true edge, which the 0.5 px tolerance of the coverage loss absorbs.
     boundary = np.stack([xs, ys], axis=1).astype(np.float32)
@@ -137,8 +128,9 @@ def prepare_view(
     return PreparedView(
         view=view, height=h, width=w, focal_px=focal,
         outside_dt=torch.from_numpy(dt)[None, None],
-        boundary_xy=torch.from_numpy(boundary), boundary_w=torch.from_numpy(weights),
-        boundary_slack=torch.from_numpy(slack), boundary_normal=torch.from_numpy(normals),
+        boundary_xy=torch.from_numpy(boundary), boundary_w=rules["weight"], boundary_slack=rules["slack_px"],
+        boundary_stand_off_cm=rules["stand_off_cm"], boundary_tolerance_cm=rules["tolerance_cm"],
+        boundary_normal=torch.from_numpy(normals),
         keypoints=torch.from_numpy(kp.copy()),
         mask_top=float(rows[0]), mask_bottom=float(rows[-1] + 1), mask_area=float(mask.sum()),
         body_mask=body_mask,

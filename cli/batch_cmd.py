@@ -1,6 +1,6 @@
 """`measure batch MANIFEST.csv --out results/`: many people, one JSON line each, resumable.
 
-Manifest rows: id, front, back, height_cm[, weight_kg, sex, side] (paths relative to the manifest).
+Manifest rows: id, front, back, height_cm[, weight_kg, sex, side, clothes] (paths relative to the manifest).
 A failing row records its error in results.jsonl and the batch goes on; the exit code is 0 when the
 batch ran to its end (read the summary for per-person errors), 14 for a bad manifest, 3 when
 `--engine ray` is asked for without Ray installed.
@@ -17,12 +17,12 @@ from cli.errors import guarded
 
 def register(app: typer.Typer) -> None:
     app.command(name="batch", help="Measure every person of a manifest CSV (id,front,back,height_cm[,weight_kg,"
-                "sex,side]) into OUT/results.jsonl and OUT/summary.csv.")(batch)
+                "sex,side,clothes]) into OUT/results.jsonl and OUT/summary.csv.")(batch)
 
 
 @guarded
 def batch(
-    manifest: Path = typer.Argument(..., help="CSV with columns id,front,back,height_cm[,weight_kg,sex,side]."),
+    manifest: Path = typer.Argument(..., help="CSV with columns id,front,back,height_cm[,weight_kg,sex,side,clothes]."),
     out: Path = typer.Option(..., "--out", help="Results folder (results.jsonl, summary.csv)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the models once)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
@@ -35,6 +35,10 @@ def batch(
     garment: list[str] | None = typer.Option(None, "--garment", help="Garment type(s) to size (repeat)."),
     parser_weights: Path | None = typer.Option(None, "--parser-weights", help="Human parser checkpoint."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    clothes: str = typer.Option(
+        "tight", "--clothes", help="What people wear where the manifest has no clothes column or value: "
+        "tight, fitted or everyday."
+    ),
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -49,6 +53,7 @@ def batch(
 
     from measure.batch import MeasurerWorker, read_manifest, run_batch, threads_per_worker
     from measure.chart_selection import load_charts
+    from measure.checks import check_clothes
     from measure.errors import OutOfRangeError
 
     if engine not in ("local", "ray"):
@@ -57,10 +62,11 @@ def batch(
         from measure.batch_ray import _import_ray
 
         _import_ray()  # a clear error (exit 3) before any work when Ray is missing
+    clothes = check_clothes(clothes)
     read_manifest(manifest)  # a bad manifest fails before workers start
     load_charts(chart, garment)  # so does a bad chart
     factory = MeasurerWorker(chart=chart, garments=tuple(garment) if garment else None, device=device,
-                             parser_weights=str(parser_weights) if parser_weights else None,
+                             parser_weights=str(parser_weights) if parser_weights else None, clothes=clothes,
                              threads=threads_per_worker(workers) if engine == "local" else None)
     console = Console(stderr=True)
     progress = Progress(

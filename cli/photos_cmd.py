@@ -43,6 +43,10 @@ def photos(
     weight: float | None = typer.Option(None, "--weight", help="Body weight in kg (improves girths)."),
     sex: str | None = typer.Option(None, "--sex", help="male or female (chooses size charts; helps the fit)."),
     side: Path | None = typer.Option(None, "--side", help="Optional side photo (improves depth and girths)."),
+    clothes: str = typer.Option(
+        "tight", "--clothes", help="What you wear in the photos: tight (best), fitted or everyday (the fit "
+        "subtracts typical garment ease; less accurate)."
+    ),
     chart: str | None = typer.Option(
         None, "--chart", help="Size chart: a .json/.csv file, a shipped chart name or family (default en13402)."
     ),
@@ -62,14 +66,15 @@ def photos(
 ) -> None:
     from rich.console import Console
 
-    from measure.checks import check_body_values
+    from measure.checks import check_body_values, check_clothes
 
     err = Console(stderr=True)
     check_body_values(height, weight, sex)  # a bad number fails before any model loads
+    clothes = check_clothes(clothes)
     from measure.pipeline import Measurer
 
     measurer = Measurer(device=device, parser_weights=parser_weights, use_parser=not no_parser, chart=chart,
-                        garments=garment, preference=preference)
+                        garments=garment, preference=preference, clothes=clothes)
     if as_json:
         result = measurer.measure(front, back, height, weight_kg=weight, sex=sex, side=side)
     else:

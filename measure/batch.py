@@ -1,6 +1,6 @@
 """Batch measuring for retailers: a manifest of people in, one JSON line per person out.
 
-Rows of `id, front, back, height_cm[, weight_kg, sex, side]` (paths relative to the manifest) are
+Rows of `id, front, back, height_cm[, weight_kg, sex, side, clothes]` (paths relative to the manifest) are
 measured by a per-person function that each worker builds once (so models load once per worker).
 Every finished person (result or error) is appended to `results.jsonl` by the coordinating process
 as one complete line, flushed and fsynced, so a batch killed at any moment loses nothing already
@@ -28,7 +28,7 @@ from measure.errors import ManifestError, MeasureError, OutOfRangeError
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.csv"
 REQUIRED_COLUMNS = ("id", "front", "back", "height_cm")
-OPTIONAL_COLUMNS = ("weight_kg", "sex", "side")
+OPTIONAL_COLUMNS = ("weight_kg", "sex", "side", "clothes")
 SUMMARY_MEASUREMENTS = ("stature", "chest_girth", "bust_girth", "waist_girth", "hip_girth", "inside_leg")
 
 
@@ -43,6 +43,7 @@ class BatchRow:
     weight_kg: str = ""
     sex: str = ""
     side: str = ""
+    clothes: str = ""       # tight, fitted or everyday; empty: the batch's default
     line: int = 0
 
 
@@ -107,6 +108,7 @@ def read_manifest(path: str | Path) -> list[BatchRow]:
             weight_kg=rec.get("weight_kg", ""),
             sex=rec.get("sex", ""),
             side=_resolve(base, rec.get("side", "")) if rec.get("side") else "",
+            clothes=(rec.get("clothes") or "").strip(),
             line=line_no,
         ))
     if not rows:
@@ -368,6 +370,7 @@ class MeasurerWorker:
     garments: tuple[str, ...] | None = None
     device: str = "auto"
     parser_weights: str | None = None
+    clothes: str = "tight"      # for rows without a clothes value
     threads: int | None = None   # CPU threads per worker (several workers must not oversubscribe the cores)
 
     def __call__(self) -> PersonFn:
@@ -380,13 +383,13 @@ class MeasurerWorker:
         from measure.pipeline import Measurer
 
         measurer = Measurer(device=self.device, parser_weights=self.parser_weights, chart=self.chart,
-                            garments=self.garments)
+                            garments=self.garments, clothes=self.clothes)
 
         def measure_row(row: BatchRow) -> dict[str, Any]:
             height = parse_number(row, "height_cm")
             weight = parse_number(row, "weight_kg", optional=True)
             result = measurer.measure(row.front, row.back, height_cm=height, weight_kg=weight,
-                                      sex=row.sex or None, side=row.side or None)
+                                      sex=row.sex or None, side=row.side or None, clothes=row.clothes or None)
             return result.to_dict()
 
         return measure_row

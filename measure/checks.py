@@ -43,6 +43,16 @@ VIEW_MARGIN = 0.25             # |facing| below this is "undecided"
 STRONG_VIEW_MARGIN = 0.75      # pose cues alone must agree this strongly to reject before parsing
 
 
+def check_clothes(clothes: str) -> str:
+    """What the person wears (body_model.garment_ease.CLOTHES), normalised; a usage error otherwise."""
+    from body_model.garment_ease import CLOTHES
+
+    key = str(clothes).strip().lower()
+    if key not in CLOTHES:
+        raise OutOfRangeError("clothes", f"{clothes!r} is not one of {', '.join(CLOTHES)}")
+    return key
+
+
 def check_body_values(height_cm: float, weight_kg: float | None = None, sex: str | None = None) -> tuple[
     str | None, list[QualityWarning]
 ]:

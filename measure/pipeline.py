@@ -87,7 +87,9 @@ class Measurer:
     (None: EN 13402-3 letter sizes); garments: which garment types to size (None: all the chart
     has); preference: slim, regular or loose fit. parser: a ready parser object (anything with
     `predict(rgb) -> (H, W) LIP ids`), used instead of loading one. outline: where the person's
-    outline comes from when the parser ran (OUTLINE_SOURCES).
+    outline comes from when the parser ran (OUTLINE_SOURCES). clothes: what people wear in the
+    photos unless `measure` is told otherwise: 'tight' (the default, what measuring apps ask for),
+    'fitted' or 'everyday' (body_model.garment_ease: the fit subtracts the garments' typical ease).
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class Measurer:
         preference: str = "regular",
         parser: Any = None,
         outline: str = "pose",
+        clothes: str = "tight",
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
@@ -124,6 +127,7 @@ class Measurer:
         if outline not in OUTLINE_SOURCES:
             raise OutOfRangeError("outline", f"{outline!r} is not one of {', '.join(OUTLINE_SOURCES)}")
         self.outline = outline
+        self.clothes = checks.check_clothes(clothes)
         self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
 
     # ------------------------------------------------------------------ models, loaded once
@@ -190,8 +194,10 @@ class Measurer:
         weight_kg: float | None = None,
         sex: str | None = None,
         side: image_io.ImageSource | None = None,
+        clothes: str | None = None,
     ) -> Result:
-        """Measure one person; raises a `measure.errors.MeasureError` subclass for unusable input."""
+        """Measure one person; raises a `measure.errors.MeasureError` subclass for unusable input.
+        clothes: what they wear in the photos (None: the Measurer's setting)."""
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
         clock = time.perf_counter()
@@ -205,6 +211,7 @@ class Measurer:
         height_cm = float(height_cm)
         weight_kg = None if weight_kg is None else float(weight_kg)
         sex, warnings = checks.check_body_values(height_cm, weight_kg, sex)
+        clothes = self.clothes if clothes is None or not str(clothes).strip() else checks.check_clothes(clothes)
 
         photos = [self._load("front", front), self._load("back", back)]
         if side is not None:
@@ -253,7 +260,7 @@ class Measurer:
         warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
         lap("checks")
 
-        fit_result = self._fit(photos, height_cm, weight_kg, sex)
+        fit_result = self._fit(photos, height_cm, weight_kg, sex, clothes)
         warnings.extend(QualityWarning("fit", msg, None) for msg in fit_result.quality.warnings)
         lap("fit")
 
@@ -281,7 +288,7 @@ class Measurer:
         )
         inputs = {"front": photos[0].name, "back": photos[1].name,
                   "side": photos[2].name if side is not None else None,
-                  "height_cm": height_cm, "weight_kg": weight_kg, "sex": sex}
+                  "height_cm": height_cm, "weight_kg": weight_kg, "sex": sex, "clothes": clothes}
         views = [ViewRecord(kind=p.kind, source=p.name, rgb=p.rgb, mask=p.mask, labels=p.labels,
                             keypoints=p.detection.keypoints) for p in photos]
         result = Result(measurements=measurements, sizes=sizes, body=body, warnings=_dedupe(warnings),
@@ -300,10 +307,11 @@ class Measurer:
         rgb, scale = image_io.downscale(image.rgb, self.work_side)
         return _Photo(kind=kind, image=image, rgb=rgb, scale=scale)
 
-    def _fit(self, photos: list[_Photo], height_cm: float, weight_kg: float | None, sex: str | None) -> Any:
+    def _fit(self, photos: list[_Photo], height_cm: float, weight_kg: float | None, sex: str | None,
+             clothes: str) -> Any:
         from body_model.camera import default_focal_px, focal_px_from_f35
+        from body_model.fit import FitConfig, View, fit
         from body_model.fit import FitError as BodyFitError
-        from body_model.fit import View, fit
 
         views = []
         for photo in photos:
@@ -314,7 +322,8 @@ class Measurer:
             views.append(View(kind=photo.kind, mask=photo.mask, part_labels=photo.labels, keypoints=keypoints,
                               focal_px=focal, name=photo.name))
         try:
-            return fit(views, height_cm, weight_kg=weight_kg, sex=sex, model=self._get_body_model())
+            return fit(views, height_cm, weight_kg=weight_kg, sex=sex, model=self._get_body_model(),
+                       config=FitConfig(clothes=clothes))
         except BodyFitError as exc:
             raise FitError(photos[0].name, f"the body fit failed ({exc})") from None
 

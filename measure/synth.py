@@ -7,7 +7,8 @@ a relaxed standing pose per photo, the camera's distance and 35 mm-equivalent fo
 per person), and writes:
 
 - `photos/<id>_<view>.jpg`: JPEGs carrying the focal length in EXIF FocalLengthIn35mmFilm, as phones do;
-- `manifest.csv`: id,front,back,height_cm,weight_kg,sex,side, ready for `measure batch`;
+- `manifest.csv`: id,front,back,height_cm,weight_kg,sex,side,clothes, ready for `measure batch` (clothes:
+  what the renders wear, as a user would say it: body_model.garment_ease);
 - `truth.csv`: per id the subject's real tape values and the twin's own values of the same
   measurements (so errors can be split into twin error and pipeline error), with the camera;
 - `twins.jsonl`: per id the twin's parameters, fitted targets and residuals, and the look.
@@ -35,7 +36,7 @@ SEXES = ("male", "female")
 DEFAULT_IMAGE_SIZE = (1280, 960)  # (H, W) portrait, a phone photo at modest resolution
 F35_RANGE_MM = (22, 35)           # phone main cameras ~24-28 mm; some users zoom a little
 FILL_RANGE = (0.6, 0.88)          # share of the image height the person spans
-MANIFEST_COLUMNS = ("id", "front", "back", "height_cm", "weight_kg", "sex", "side")
+MANIFEST_COLUMNS = ("id", "front", "back", "height_cm", "weight_kg", "sex", "side", "clothes")
 CLOTHES = ("everyday", "fitted")
 MAX_ARM_LOWERING_RAD = 0.12  # keeps the arms 14-45 degrees from the torso, as the photo checks ask
 
@@ -216,6 +217,7 @@ class SynthSummary:
     skipped: list[tuple[str, str]]   # (subject id, why): subjects that could not be made into twins
     seconds_twin: float = 0.0
     seconds_render: float = 0.0
+    clothes: str = "everyday"        # what the subjects wear (CLOTHES)
 
     @property
     def manifest(self) -> Path:
@@ -350,7 +352,7 @@ def write_synth(subjects: Sequence[AnsurSubject], out_dir: str | Path, n: int, s
         if pool is not None:
             pool.shutdown()
     summary = SynthSummary(out, done, skipped, sum(r.seconds_twin for r in done),
-                           sum(r.seconds_render for r in done))
+                           sum(r.seconds_render for r in done), clothes)
     _write_files(summary)
     return summary
 
@@ -362,7 +364,7 @@ def _write_files(summary: SynthSummary) -> None:
         w.writerow(MANIFEST_COLUMNS)
         for s in summary.subjects:
             w.writerow([s.id, s.files["front"], s.files["back"], f"{s.stature_cm:.1f}", f"{s.weight_kg:.1f}", s.sex,
-                        s.files.get("side", "")])
+                        s.files.get("side", ""), summary.clothes])
     labels = [p.label for p in TAPE_PAIRS]
     with open(out / "truth.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

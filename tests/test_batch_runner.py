@@ -173,3 +173,10 @@ def test_paths_resolve_against_the_manifest(tmp_path):
     (row,) = read_manifest(path)
     assert row.front == str(tmp_path / "sub" / "photos" / "f.jpg")
     assert row.back == "/abs/b.jpg" and row.side == str(tmp_path / "sub" / "s.jpg")
+
+
+def test_clothes_column_is_read_per_row(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("id,front,back,height_cm,clothes\na,f.jpg,b.jpg,170,everyday\nb,f.jpg,b.jpg,171,\n")
+    first, second = read_manifest(path)
+    assert first.clothes == "everyday" and second.clothes == ""

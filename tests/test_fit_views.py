@@ -23,16 +23,49 @@ def _person(h: int = 120, w: int = 80) -> View:
     return View("front", mask, labels, None, focal_px=100.0)
 
 
+def _only(pv, sel):
+    """The prepared view with only the outline points `sel`."""
+    fields = ("boundary_xy", "boundary_w", "boundary_slack", "boundary_normal", "boundary_stand_off_cm",
+              "boundary_tolerance_cm")
+    return type(pv)(**{**pv.__dict__, **{k: getattr(pv, k)[sel] for k in fields}})
+
+
 def test_outline_weights_follow_part_labels():
-    pv = prepare_view(_person(), clothing_weight=0.5, clothing_slack_px=1.0)
+    pv = prepare_view(_person())  # tight clothes: the default
     xy, w, slack = pv.boundary_xy.numpy(), pv.boundary_w.numpy(), pv.boundary_slack.numpy()
     rows = xy[:, 1].astype(int)
     assert not np.any((rows < 30) | (rows >= 95)), "hair and shoe outline must not pull the body"
-    assert np.all(w[(rows >= 60) & (rows < 95)] == 1.0)            # skin: tight
+    skin = (rows >= 60) & (rows < 95)
+    assert np.all(w[skin] == 1.0) and np.all(slack[skin] == 0.0)    # skin: tight
     cloth = (rows >= 30) & (rows < 60)
-    assert np.all(w[cloth] == 0.5) and np.all(slack[cloth] == 1.0)  # clothing: loose, one-sided-ish
+    assert np.all(w[cloth] == 0.5) and np.all(slack[cloth] == 0.5)  # clothing: lower weight, a pixel's doubt
+    assert np.all(pv.boundary_stand_off_cm.numpy() == 0.0)
     assert pv.mask_top == 20 and pv.mask_bottom == 100
     assert not pv.body_mask[25, 40] and pv.body_mask[70, 40]
+
+
+def test_everyday_clothes_move_the_clothing_outline_in_by_its_stand_off():
+    tight, everyday = prepare_view(_person()), prepare_view(_person(), clothes="everyday")
+    rows = everyday.boundary_xy[:, 1].numpy().astype(int)
+    cloth, skin = (rows >= 30) & (rows < 60), (rows >= 60) & (rows < 95)
+    stand_off = everyday.boundary_stand_off_cm.numpy()
+    assert np.all(stand_off[cloth] > 1.0) and np.all(stand_off[skin] == 0.0)
+    # A body whose left edge sits 1.5 cm (3 px at 2 px/cm) inside the shirt's outline: no cost when the
+    # person wears everyday clothes, a 3 px shortfall when they wear tight ones.
+    left = lambda pv: (pv.boundary_xy[:, 0] == 30) & (pv.boundary_xy[:, 1] >= 35) & (pv.boundary_xy[:, 1] < 55)  # noqa: E731
+    ys = torch.arange(30.0, 60.0, 1.0)
+    body = torch.stack([torch.full_like(ys, 29.5 + 3.0), ys], 1)
+    costs = {}
+    for name, pv in (("tight", tight), ("everyday", everyday)):
+        sel = left(pv)
+        costs[name] = float(coverage_loss(body, _only(pv, sel), px_per_cm=2.0))
+    assert costs["everyday"] == pytest.approx(0.0, abs=1e-3)
+    assert costs["tight"] == pytest.approx(2.5 ** 2, rel=0.05)  # 3 px short, less the 0.5 px slack
+
+
+def test_unknown_clothes_are_refused():
+    with pytest.raises(ValueError, match="clothes must be one of"):
+        prepare_view(_person(), clothes="pyjamas")
 
 
 def test_view_validation_names_the_view():
@@ -57,10 +90,10 @@ def test_inside_and_coverage_terms():
     # zero coverage cost and no inside cost; a shrunken one pays coverage, a grown one pays inside.
     ys, xs = np.mgrid[19.5:100.0:0.5, 29.5:50.0:0.5]
     full = torch.tensor(np.stack([xs.ravel(), ys.ravel()], 1), dtype=torch.float32)
-    assert float(coverage_loss(full, pv)) == pytest.approx(0.0, abs=0.02)
+    assert float(coverage_loss(full, pv, px_per_cm=2.0)) == pytest.approx(0.0, abs=0.02)
     assert float(inside_loss(full, pv)) == pytest.approx(0.0, abs=0.02)
     shrunk = (full - full.mean(0)) * 0.7 + full.mean(0)
-    assert float(coverage_loss(shrunk, pv)) > 1.0
+    assert float(coverage_loss(shrunk, pv, px_per_cm=2.0)) > 1.0
     grown = (full - full.mean(0)) * 1.1 + full.mean(0)
     assert float(inside_loss(grown, pv)) > 1.0
 
@@ -75,10 +108,9 @@ def test_coverage_ignores_vertex_spacing_along_the_outline():
     edge = torch.stack([torch.full_like(sparse_y, 29.5), sparse_y], 1)
     from body_model.fit_losses import coverage_loss as cov
 
-    sub = type(pv)(**{**pv.__dict__, "boundary_xy": pv.boundary_xy[left], "boundary_w": pv.boundary_w[left],
-                      "boundary_slack": pv.boundary_slack[left], "boundary_normal": pv.boundary_normal[left]})
-    assert float(cov(edge, sub)) == pytest.approx(0.0, abs=1e-3)
-    assert float(cov(edge + torch.tensor([1.0, 0.0]), sub)) == pytest.approx(1.0, abs=0.05)
+    sub = _only(pv, left)
+    assert float(cov(edge, sub, px_per_cm=2.0)) == pytest.approx(0.0, abs=1e-3)
+    assert float(cov(edge + torch.tensor([1.0, 0.0]), sub, px_per_cm=2.0)) == pytest.approx(1.0, abs=0.05)
 
 
 def test_keypoint_loss_and_projection():

@@ -101,6 +101,8 @@ CASES = {
     "height absurd": ("front", "back", ["--height", "20"], errors.OutOfRangeError, 12, "height: 20 cm is outside"),
     "weight absurd": ("front", "back", ["--weight", "700"], errors.OutOfRangeError, 12, "weight: 700 kg"),
     "unknown chart": ("front", "back", ["--chart", "nosuchchart"], errors.ChartError, 13, "nosuchchart: no such"),
+    "unknown clothes": ("front", "back", ["--clothes", "pyjamas"], errors.OutOfRangeError, 12,
+                        "clothes: 'pyjamas' is not one of tight, fitted, everyday"),
 }
 
 
@@ -128,8 +130,9 @@ def measurer():
 def test_python_exception_types(inputs, measurer, case):
     front, back, extra, exc_type, code, words = CASES[case]
     weight = float(extra[1]) if extra[:1] == ["--weight"] else None
+    clothes = extra[1] if extra[:1] == ["--clothes"] else None
     with pytest.raises(exc_type, match=words.split(": ", 1)[-1][:20]) as info:
-        measurer.measure(inputs[front], inputs[back], 176.0, weight_kg=weight)
+        measurer.measure(inputs[front], inputs[back], 176.0, weight_kg=weight, clothes=clothes)
     assert info.value.exit_code == code and isinstance(info.value, errors.MeasureError)
 
 
@@ -142,6 +145,8 @@ def test_python_value_errors(measurer):
         type(measurer)(chart="nosuchchart")
     with pytest.raises(errors.ChartError, match="garment"):
         type(measurer)(garments=["spacesuits"])
+    with pytest.raises(errors.OutOfRangeError, match="clothes"):
+        type(measurer)(clothes="pyjamas")
 
 
 def test_bytes_and_arrays_are_accepted_up_to_the_checks(measurer):
@@ -221,6 +226,26 @@ def test_parser_labels_reach_the_fit(tmp_path, monkeypatch):
     front_view = seen["views"][0]
     assert front_view.part_labels is not None and set(np.unique(front_view.part_labels)) == {0, 5, 13}
     assert np.array_equal(front_view.mask, front_view.part_labels > 0)
+
+
+def test_what_the_person_wears_reaches_the_fit(tmp_path, monkeypatch):
+    import body_model.fit
+    from measure import Measurer
+
+    seen = []
+
+    def fake_fit(views, height_cm, **kwargs):
+        seen.append(kwargs["config"].clothes)
+        raise _Captured
+
+    monkeypatch.setattr(body_model.fit, "fit", fake_fit)
+    front, back = _save(tmp_path / "f.jpg", _rgb("front.jpg")), _save(tmp_path / "b.jpg", _rgb("back.jpg"))
+    for measurer, clothes in ((Measurer(parser=_SilhouetteParser()), None),
+                              (Measurer(parser=_SilhouetteParser(), clothes="fitted"), None),
+                              (Measurer(parser=_SilhouetteParser(), clothes="fitted"), " Everyday ")):
+        with pytest.raises(_Captured):
+            measurer.measure(front, back, 176.0, sex="male", clothes=clothes)
+    assert seen == ["tight", "fitted", "everyday"]
 
 
 def test_missing_parser_weights_file(inputs, tmp_path):
