@@ -4,7 +4,8 @@ For a seeded sample of ANSUR II subjects per sex (data: ANSUR_II_{MALE,FEMALE}_P
 subject's body twin (an Anny body fitted to their stature, weight, girths, breadths and depths,
 measure.twins) is rendered front, back and side as phone photos (measure.synth: varied clothes,
 backgrounds, poses, camera distance and focal length in EXIF). The photos go through the full
-pipeline exactly as a user's would (`measure batch` machinery with the real `Measurer`), for:
+pipeline exactly as a user's would (`measure batch` machinery with the real `Measurer`; the manifest's
+`clothes` column says what the renders wear, as a user would: body_model.garment_ease), for:
 
     fb         front + back + height
     fb+weight  front + back + height + weight
@@ -292,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sex", choices=["male", "female", "both"], default="both")
     ap.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated: " + ", ".join(CONDITIONS))
     ap.add_argument("--size", default="1280x960", help="photo size HEIGHTxWIDTH")
-    ap.add_argument("--clothes", choices=["everyday", "fitted"], default="everyday")
+    ap.add_argument("--clothes", choices=["everyday", "fitted"], default="everyday",
+                    help="what the renders wear (and what the pipeline is told they wear)")
     ap.add_argument("--train", type=int, default=300, help="random Anny bodies per sex for the twin surrogate")
     ap.add_argument("--device", default="cpu", help="pipeline device: cpu, cuda or auto")
     ap.add_argument("--work", type=Path, default=None, help="work folder (renders, batch results)")
