@@ -43,7 +43,7 @@ from body_model.camera import FRONT_ROTATION, Camera
 from body_model.fit_init import initial_translation, initial_yaw, pnp_placement
 from body_model.fit_losses import coverage_loss, inside_loss, keypoint_loss, mesh_volume_m3, project, rim_vertices
 from body_model.fit_views import PreparedView, View, ViewError, prepare_view
-from body_model.garment_ease import CLOTHES, DEFAULT_CLOTHES
+from body_model.garment_ease import CLOTHES, DEFAULT_CLOTHES, garment_band
 from body_model.model import PHENOTYPES, BodyModel, BodyPose, BodyShape, load_body_model
 from body_model.raster import rasterize
 from body_model.shape_prior import TARGET_LABELS, load_shape_prior
@@ -467,7 +467,7 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         n = len(pvs)
         out = model.forward(BodyShape(shape.phenotypes.expand(n, -1), shape.local.expand(n, -1)), pose)
     stature = float(rest[:, 2].max() - rest[:, 2].min()) * 100.0
-    view_fits = _view_quality(model, pvs, out, pose, warnings)
+    view_fits = _view_quality(model, pvs, out, pose, warnings, cfg.clothes, problem.px_to_cm)
     converged = _converged(history)
     if not converged:
         warnings.append("fit did not converge: the loss was still falling at the last iteration")
@@ -496,7 +496,8 @@ def _converged(history: list[float]) -> bool:
     return bool(before - recent <= 0.03 * max(abs(before), 1e-6) + 1e-3)
 
 
-def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose, warnings: list[str]) -> list[ViewFit]:
+def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose, warnings: list[str],
+                  clothes: str = DEFAULT_CLOTHES, px_to_cm: list[float] | None = None) -> list[ViewFit]:
     """Camera, pose, silhouette IoU and residuals per view."""
     fits = []
     for i, pv in enumerate(pvs):
@@ -513,9 +514,12 @@ def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose
             d = torch.cdist(pv.boundary_xy, uv[cand]).min(dim=1).values
         outline_res = float(d.mean()) if len(d) else float("nan")
         r = rasterize(verts.numpy(), model.faces, cam)
-        # Hair, hat and shoes cover parts of the body by an unknown amount: those pixels are not scored.
+        # Hair, hat and shoes cover parts of the body by an unknown amount: those pixels are not scored;
+        # nor are those within a garment's expected stand-off of the outline (body or cloth, no telling).
         scored = ~(pv.view.mask.astype(bool) & ~pv.body_mask)
-        inter = np.logical_and(r.mask, pv.body_mask).sum()
+        if pv.view.part_labels is not None and px_to_cm is not None:
+            scored &= ~garment_band(pv.view.mask, pv.view.part_labels, clothes, 1.0 / px_to_cm[i])
+        inter = (np.logical_and(r.mask, pv.body_mask) & scored).sum()
         union = (np.logical_or(r.mask, pv.body_mask) & scored).sum()
         iou = float(inter / max(union, 1))
         if iou < 0.8:

@@ -109,3 +109,22 @@ def outline_rules(labels: np.ndarray | None, n_points: int, clothes: str) -> dic
         for f in fields:
             out[f][sel] = getattr(rule, f)
     return out
+
+
+def garment_band(mask: np.ndarray, labels: np.ndarray, clothes: str, px_per_cm: float) -> np.ndarray:
+    """(H, W) bool: person pixels within their garment's stand-off plus tolerance of the outline, where
+    cloth and body cannot be told apart; empty for tight clothes. Quality scores leave them out."""
+    import cv2
+
+    mask = np.asarray(mask, dtype=bool)
+    band = np.zeros(mask.shape, bool)
+    inside = mask & (labels > 0)
+    if not inside.any():
+        return band
+    rules = outline_rules(labels[inside].astype(np.int64), int(inside.sum()), clothes)
+    reach_px = (rules["stand_off_cm"] + rules["tolerance_cm"]) * px_per_cm
+    if not np.any(reach_px > 0):
+        return band
+    depth_px = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)[inside]
+    band[inside] = (reach_px > 0) & (depth_px <= reach_px)
+    return band

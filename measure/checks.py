@@ -53,6 +53,28 @@ def check_clothes(clothes: str) -> str:
     return key
 
 
+# Garments that always stand well off the body, and the share of the person they must cover to count.
+LOOSE_GARMENTS = ("coat", "dress", "skirt", "jumpsuits")
+LOOSE_GARMENT_MIN_SHARE = 0.05
+
+
+def check_loose_garments(labels: np.ndarray | None, clothes: str, subject: str) -> list[QualityWarning]:
+    """A warning when the person is measured as wearing tight clothes but the parser sees a coat, dress,
+    skirt or jumpsuit (at least 5% of the person): their outline is far off the body, and measured as
+    tight the girths come out several cm too big (body_model.garment_ease)."""
+    if labels is None or clothes != "tight":
+        return []
+    person = int((labels > 0).sum())
+    if person == 0:
+        return []
+    seen = [g for g in LOOSE_GARMENTS if (labels == LIP_ID[g]).sum() >= LOOSE_GARMENT_MIN_SHARE * person]
+    if not seen:
+        return []
+    return [QualityWarning("loose_clothes", f"the photo shows a {' and a '.join(seen)}, measured as tight clothes: "
+                           "girths will read too big; retake in tight clothes or pass clothes 'everyday' "
+                           "(--clothes everyday)", subject)]
+
+
 def check_body_values(height_cm: float, weight_kg: float | None = None, sex: str | None = None) -> tuple[
     str | None, list[QualityWarning]
 ]:

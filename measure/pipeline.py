@@ -257,6 +257,7 @@ class Measurer:
         for photo in photos:
             checks.check_single_person(photo.detection, photo.name, labels=photo.labels)
             photo.evidence = checks.view_evidence(photo.detection, photo.labels)
+            warnings.extend(checks.check_loose_garments(photo.labels, clothes, photo.name))
         warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
         lap("checks")
 

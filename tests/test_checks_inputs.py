@@ -188,3 +188,19 @@ def test_strong_margin_only_rejects_clear_cases():
     checks.check_views(weak_front, weak_back, "f.jpg", "b.jpg", margin=checks.STRONG_VIEW_MARGIN)
     with pytest.raises(WrongViewError):
         checks.check_views(weak_front, weak_back, "f.jpg", "b.jpg")
+
+
+def test_loose_garments_measured_as_tight_clothes_warn():
+    from measure.checks import check_loose_garments
+
+    labels = np.zeros((100, 60), np.uint8)
+    labels[10:90, 20:40] = LIP_ID["upper_clothes"]
+    assert check_loose_garments(labels, "tight", "front.jpg") == []
+    labels[50:90, 15:45] = LIP_ID["skirt"]
+    (warning,) = check_loose_garments(labels, "tight", "front.jpg")
+    assert warning.code == "loose_clothes" and "skirt" in warning.message and warning.subject == "front.jpg"
+    assert check_loose_garments(labels, "everyday", "front.jpg") == []  # told: the fit allows for it
+    assert check_loose_garments(None, "tight", "front.jpg") == []
+    labels[50:90, 15:45] = LIP_ID["upper_clothes"]
+    labels[88:90, 20:22] = LIP_ID["coat"]  # a few stray pixels are no coat
+    assert check_loose_garments(labels, "tight", "front.jpg") == []

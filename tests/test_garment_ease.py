@@ -7,7 +7,14 @@ import cv2
 import numpy as np
 import pytest
 
-from body_model.garment_ease import CLOTHES, CLOTHES_RULES, DEFAULT_CLOTHES, outline_rules, rule_for_label
+from body_model.garment_ease import (
+    CLOTHES,
+    CLOTHES_RULES,
+    DEFAULT_CLOTHES,
+    garment_band,
+    outline_rules,
+    rule_for_label,
+)
 from body_model.lip_labels import LIP_ID, NOT_BODY_IDS, SKIN_IDS
 
 
@@ -40,6 +47,19 @@ def test_outline_rules_per_point():
     assert bare["weight"].tolist() == [1.0, 1.0, 1.0] and not bare["stand_off_cm"].any()
     with pytest.raises(ValueError, match="clothes must be one of"):
         outline_rules(labels, len(labels), "pyjamas")
+
+
+def test_garment_band_is_the_outer_stand_off_of_clothing_only():
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 10:50] = True
+    labels = np.where(mask, LIP_ID["upper_clothes"], 0).astype(np.uint8)
+    labels[10:50, 10:20] = LIP_ID["left_arm"]
+    assert not garment_band(mask, labels, "tight", px_per_cm=2.0).any()
+    band = garment_band(mask, labels, "everyday", px_per_cm=2.0)
+    reach = (1.5 + 0.6) * 2.0  # everyday shirt: stand-off plus tolerance, in pixels
+    assert band[30, 49] and band[30, 49 - int(reach) + 1] and not band[30, 49 - int(reach) - 1]
+    assert not band[30, 10:20].any(), "skin is no garment"
+    assert not band[~mask].any()
 
 
 @pytest.mark.slow
