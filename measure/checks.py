@@ -75,6 +75,30 @@ def check_loose_garments(labels: np.ndarray | None, clothes: str, subject: str) 
                            "(--clothes everyday)", subject)]
 
 
+# A side photo is left out when the person's outline in it is in doubt: the pose detector and the parser
+# disagree badly about who is the person (measured on side renders: BlazePose found only the torso, IoU
+# 0.24, and the fit bent the body to it, girths +20 to +46 cm), or the person is far shorter in it than in
+# the front and back photos (the feet or head lost). A bad side outline does more harm than none.
+SIDE_MIN_AGREEMENT = 0.4
+SIDE_MIN_HEIGHT_RATIO = 0.7
+
+
+def side_photo_doubt(side_mask: np.ndarray, agreement: float | None, other_masks: list[np.ndarray]) -> str | None:
+    """Why the side photo's person outline should not be trusted, or None."""
+    if agreement is not None and agreement < SIDE_MIN_AGREEMENT:
+        return f"the pose detector and the parser disagree about the person's outline (IoU {agreement:.2f})"
+
+    def height(mask: np.ndarray) -> int:
+        rows = np.nonzero(np.asarray(mask, dtype=bool).any(axis=1))[0]
+        return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+    others = [height(m) for m in other_masks if m is not None]
+    if others and height(side_mask) < SIDE_MIN_HEIGHT_RATIO * float(np.mean(others)):
+        return (f"the person is {height(side_mask)} px tall in it against {np.mean(others):.0f} px in the others: "
+                "part of them was not found")
+    return None
+
+
 def check_body_values(height_cm: float, weight_kg: float | None = None, sex: str | None = None) -> tuple[
     str | None, list[QualityWarning]
 ]:

@@ -71,6 +71,7 @@ class _Photo:
     labels: np.ndarray | None = None
     mask: np.ndarray | None = None
     evidence: checks.ViewEvidence | None = None
+    outline_agreement: float | None = None  # IoU of the pose detector's and the parser's person, when both ran
 
     @property
     def name(self) -> str:
@@ -241,6 +242,7 @@ class Measurer:
             if parser is not None:
                 photo.labels = parser.predict(photo.rgb)
             combined = combine_person_mask(photo.detection.mask, photo.labels)
+            photo.outline_agreement = combined.agreement_iou
             if photo.labels is not None and combined.source == "pose":
                 warnings.append(QualityWarning(
                     "parser_disagrees", f"the parser's person outline disagrees with the pose detector's "
@@ -259,13 +261,20 @@ class Measurer:
             photo.evidence = checks.view_evidence(photo.detection, photo.labels)
             warnings.extend(checks.check_loose_garments(photo.labels, clothes, photo.name))
         warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
+        if len(photos) == 3:
+            doubt = checks.side_photo_doubt(photos[2].mask, photos[2].outline_agreement,
+                                            [p.mask for p in photos[:2]])
+            if doubt:
+                warnings.append(QualityWarning("side_unused", f"the side photo was not used ({doubt}); measured "
+                                               "from the front and back photos", photos[2].name))
+                photos = photos[:2]
         lap("checks")
 
         fit_result = self._fit(photos, height_cm, weight_kg, sex, clothes)
         warnings.extend(QualityWarning("fit", msg, None) for msg in fit_result.quality.warnings)
         lap("fit")
 
-        measurements = self._measure_body(fit_result, sex, weight_kg, side is not None)
+        measurements = self._measure_body(fit_result, sex, weight_kg, len(photos) == 3)
         lap("measure")
 
         sizing_sex = sex

@@ -204,3 +204,16 @@ def test_loose_garments_measured_as_tight_clothes_warn():
     labels[50:90, 15:45] = LIP_ID["upper_clothes"]
     labels[88:90, 20:22] = LIP_ID["coat"]  # a few stray pixels are no coat
     assert check_loose_garments(labels, "tight", "front.jpg") == []
+
+
+def test_a_side_photo_in_doubt_is_named():
+    from measure.checks import side_photo_doubt
+
+    tall = np.zeros((100, 40), bool)
+    tall[5:95, 10:30] = True
+    short = np.zeros((100, 40), bool)
+    short[5:40, 10:30] = True
+    assert side_photo_doubt(tall, 0.9, [tall, tall]) is None
+    assert side_photo_doubt(tall, None, [tall, tall]) is None  # no parser: nothing to disagree with
+    assert "disagree" in side_photo_doubt(tall, 0.24, [tall, tall])
+    assert "35 px tall" in side_photo_doubt(short, 0.9, [tall, tall])

@@ -253,3 +253,28 @@ def test_missing_parser_weights_file(inputs, tmp_path):
                                  "--parser-weights", str(tmp_path / "nope.pt")])
     assert result.exit_code == 4, result.output
     assert "error: " in result.output and "nope.pt" in result.output
+
+
+def test_a_side_photo_in_doubt_is_left_out(tmp_path, monkeypatch):
+    from measure import Measurer
+
+    front, back = _rgb("front.jpg"), _rgb("back.jpg")
+    h, w = front.shape[:2]
+    # A "side" photo whose person is 60% as tall as in the others (as if half of them had been lost).
+    small = np.asarray(Image.fromarray(front).resize((int(w * 0.6), int(h * 0.6))))
+    short = np.pad(small, ((h - small.shape[0], 0), ((w - small.shape[1]) // 2, (w - small.shape[1] + 1) // 2),
+                           (0, 0)), mode="edge")
+    measurer = Measurer(parser=_SilhouetteParser())
+    fitted = []
+
+    def fake_fit(photos, *args):
+        fitted.append([p.kind for p in photos])
+        raise _Captured
+
+    monkeypatch.setattr(measurer, "_fit", fake_fit)
+    files = {name: _save(tmp_path / f"{name}.jpg", rgb) for name, rgb in
+             (("front", front), ("back", back), ("short", short))}
+    for side in ("short", "front"):  # the front photo stands in for a side photo of the right size
+        with pytest.raises(_Captured):
+            measurer.measure(files["front"], files["back"], 176.0, sex="male", side=files[side])
+    assert fitted == [["front", "back"], ["front", "back", "side"]]
