@@ -54,7 +54,7 @@ def check_clothes(clothes: str) -> str:
 
 
 # Garments that always stand well off the body, and the share of the person they must cover to count.
-LOOSE_GARMENTS = ("coat", "dress", "skirt", "jumpsuits")
+LOOSE_GARMENTS = {"coat": "coat", "dress": "dress", "skirt": "skirt", "jumpsuits": "jumpsuit"}  # LIP name: shown
 LOOSE_GARMENT_MIN_SHARE = 0.05
 
 
@@ -67,7 +67,8 @@ def check_loose_garments(labels: np.ndarray | None, clothes: str, subject: str) 
     person = int((labels > 0).sum())
     if person == 0:
         return []
-    seen = [g for g in LOOSE_GARMENTS if (labels == LIP_ID[g]).sum() >= LOOSE_GARMENT_MIN_SHARE * person]
+    least = LOOSE_GARMENT_MIN_SHARE * person
+    seen = [shown for g, shown in LOOSE_GARMENTS.items() if (labels == LIP_ID[g]).sum() >= least]
     if not seen:
         return []
     return [QualityWarning("loose_clothes", f"the photo shows a {' and a '.join(seen)}, measured as tight clothes: "
