@@ -261,6 +261,7 @@ class Measurer:
             photo.evidence = checks.view_evidence(photo.detection, photo.labels)
             warnings.extend(checks.check_loose_garments(photo.labels, clothes, photo.name))
         warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
+        side_name = photos[2].name if len(photos) == 3 else None
         if len(photos) == 3:
             doubt = checks.side_photo_doubt(photos[2].mask, photos[2].outline_agreement,
                                             [p.mask for p in photos[:2]])
@@ -297,7 +298,7 @@ class Measurer:
             height_cm=height_cm, weight_kg=weight_kg, sex=sex,
         )
         inputs = {"front": photos[0].name, "back": photos[1].name,
-                  "side": photos[2].name if side is not None else None,
+                  "side": side_name,
                   "height_cm": height_cm, "weight_kg": weight_kg, "sex": sex, "clothes": clothes}
         views = [ViewRecord(kind=p.kind, source=p.name, rgb=p.rgb, mask=p.mask, labels=p.labels,
                             keypoints=p.detection.keypoints) for p in photos]

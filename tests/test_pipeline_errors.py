@@ -255,7 +255,8 @@ def test_missing_parser_weights_file(inputs, tmp_path):
     assert "error: " in result.output and "nope.pt" in result.output
 
 
-def test_a_side_photo_in_doubt_is_left_out(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_a_side_photo_in_doubt_is_left_out(tmp_path):
     from measure import Measurer
 
     front, back = _rgb("front.jpg"), _rgb("back.jpg")
@@ -264,17 +265,11 @@ def test_a_side_photo_in_doubt_is_left_out(tmp_path, monkeypatch):
     small = np.asarray(Image.fromarray(front).resize((int(w * 0.6), int(h * 0.6))))
     short = np.pad(small, ((h - small.shape[0], 0), ((w - small.shape[1]) // 2, (w - small.shape[1] + 1) // 2),
                            (0, 0)), mode="edge")
-    measurer = Measurer(parser=_SilhouetteParser())
-    fitted = []
-
-    def fake_fit(photos, *args):
-        fitted.append([p.kind for p in photos])
-        raise _Captured
-
-    monkeypatch.setattr(measurer, "_fit", fake_fit)
     files = {name: _save(tmp_path / f"{name}.jpg", rgb) for name, rgb in
              (("front", front), ("back", back), ("short", short))}
-    for side in ("short", "front"):  # the front photo stands in for a side photo of the right size
-        with pytest.raises(_Captured):
-            measurer.measure(files["front"], files["back"], 176.0, sex="male", side=files[side])
-    assert fitted == [["front", "back"], ["front", "back", "side"]]
+    result = Measurer(parser=_SilhouetteParser()).measure(files["front"], files["back"], 176.0, sex="male",
+                                                          side=files["short"])
+    (warning,) = [wn for wn in result.warnings if wn.code == "side_unused"]
+    assert "short.jpg" in warning.subject and "px tall" in warning.message
+    assert [v.kind for v in result.views] == ["front", "back"] and result.inputs["side"].endswith("short.jpg")
+    assert result.fit.inputs_used == "front" and result.value("waist_girth") > 0
