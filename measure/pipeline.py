@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 
 from measure import checks
-from measure.errors import FitError, InputFileError, MissingComponentError, OutOfRangeError, from_image_error
+from measure.errors import (
+    FitError,
+    InputFileError,
+    MissingComponentError,
+    OutOfRangeError,
+    PhotoCheckError,
+    from_image_error,
+)
 from measure.result import (
     BodyParameters,
     FittedMesh,
@@ -217,17 +224,23 @@ class Measurer:
         photos = [self._load("front", front), self._load("back", back)]
         if side is not None:
             photos.append(self._load("side", side))
+        side_name = photos[2].name if side is not None else None
         lap("load")
 
-        for photo in photos:
+        # The side photo is optional: one the checks reject is left out (a warning), the others must pass.
+        for photo in list(photos):
             photo.detection = self.pose_detector.detect(photo.rgb)
-            frame = checks.check_person(photo.detection, photo.name)
-            warnings.extend(frame.warnings)
+            ok, frame = _checked(photo, photos, warnings, checks.check_person, photo.detection, photo.name)
+            if ok:
+                warnings.extend(frame.warnings)
         lap("pose")
-        for photo in photos:
+        for photo in list(photos):
             if self.check_other_people:
                 other = self.pose_detector.detect_other_person(photo.rgb, photo.detection)
-                checks.check_single_person(photo.detection, photo.name, other_person_found=other)
+                ok, _ = _checked(photo, photos, warnings, checks.check_single_person, photo.detection, photo.name,
+                                 other_person_found=other)
+                if not ok:
+                    continue
             if photo.kind != "side":
                 warnings.extend(checks.check_arms(photo.detection, photo.name))
         # Clearly wrong views fail here, before the parser loads; the parser's face pixels refine it below.
@@ -256,18 +269,19 @@ class Measurer:
                 photo.labels = labels_on_mask(photo.mask, photo.labels)
         lap("parse")
 
-        for photo in photos:
-            checks.check_single_person(photo.detection, photo.name, labels=photo.labels)
+        for photo in list(photos):
+            ok, _ = _checked(photo, photos, warnings, checks.check_single_person, photo.detection, photo.name,
+                             labels=photo.labels)
+            if not ok:
+                continue
             photo.evidence = checks.view_evidence(photo.detection, photo.labels)
             warnings.extend(checks.check_loose_garments(photo.labels, clothes, photo.name))
         warnings.extend(checks.check_views(photos[0].evidence, photos[1].evidence, photos[0].name, photos[1].name))
-        side_name = photos[2].name if len(photos) == 3 else None
         if len(photos) == 3:
             doubt = checks.side_photo_doubt(photos[2].mask, photos[2].outline_agreement,
                                             [p.mask for p in photos[:2]])
             if doubt:
-                warnings.append(QualityWarning("side_unused", f"the side photo was not used ({doubt}); measured "
-                                               "from the front and back photos", photos[2].name))
+                warnings.append(_side_unused(photos[2].name, doubt))
                 photos = photos[:2]
         lap("checks")
 
@@ -380,6 +394,25 @@ def orient_keypoints(keypoints: np.ndarray, kind: str) -> np.ndarray:
         for a, b in KEYPOINT_FLIP_PAIRS:
             kp[[a, b]] = kp[[b, a]]
     return kp
+
+
+def _checked(photo: _Photo, photos: list[_Photo], warnings: list[QualityWarning], check, *args, **kwargs
+             ) -> tuple[bool, Any]:
+    """(True, the check's value); a side photo that fails it is removed from `photos` with a warning
+    (False, None): it is optional. A front or back photo that fails raises."""
+    try:
+        return True, check(*args, **kwargs)
+    except PhotoCheckError as exc:
+        if photo.kind != "side":
+            raise
+        photos.remove(photo)
+        warnings.append(_side_unused(photo.name, exc.reason))
+        return False, None
+
+
+def _side_unused(name: str, why: str) -> QualityWarning:
+    return QualityWarning("side_unused", f"the side photo was not used ({why}); measured from the front and back "
+                          "photos", name)
 
 
 def _dedupe(warnings: list[QualityWarning]) -> list[QualityWarning]:

@@ -273,3 +273,13 @@ def test_a_side_photo_in_doubt_is_left_out(tmp_path):
     assert "short.jpg" in warning.subject and "px tall" in warning.message
     assert [v.kind for v in result.views] == ["front", "back"] and result.inputs["side"].endswith("short.jpg")
     assert result.fit.inputs_used == "front" and result.value("waist_girth") > 0
+
+
+@pytest.mark.slow
+def test_a_side_photo_without_a_person_is_left_out(inputs):
+    from measure import Measurer
+
+    result = Measurer().measure(inputs["front"], inputs["back"], 176.0, side=inputs["nobody"])
+    (warning,) = [wn for wn in result.warnings if wn.code == "side_unused"]
+    assert "no person found" in warning.message and warning.subject.endswith("wall.jpg")
+    assert result.fit.inputs_used == "front"
