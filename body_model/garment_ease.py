@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from body_model.lip_labels import LIP_ID, NOT_BODY_IDS, SKIN_IDS
+from body_model.lip_labels import CLOTHING_IDS, LIP_CLASSES, LIP_ID, NOT_BODY_IDS, SKIN_IDS
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class OutlineRule:
 SKIN = OutlineRule(1.0)
 NOT_BODY = OutlineRule(0.0)
 
-_GARMENTS = ("upper_clothes", "coat", "dress", "skirt", "pants", "jumpsuits", "scarf", "glove", "socks")
+_GARMENTS = tuple(LIP_CLASSES[i] for i in sorted(CLOTHING_IDS))
 
 
 def _table(**rules: OutlineRule) -> dict[str, OutlineRule]:
@@ -92,8 +92,7 @@ def rule_for_label(label: int, clothes: str) -> OutlineRule:
         return SKIN
     if label in NOT_BODY_IDS or label == LIP_ID["background"]:
         return NOT_BODY
-    name = next((n for n, i in LIP_ID.items() if i == label), None)
-    return CLOTHES_RULES[check_clothes(clothes)].get(name, NOT_BODY)
+    return CLOTHES_RULES[check_clothes(clothes)].get(LIP_CLASSES[label], NOT_BODY)
 
 
 def outline_rules(labels: np.ndarray | None, n_points: int, clothes: str) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from body_model.garment_ease import DEFAULT_CLOTHES
 from cli.errors import guarded
 
 
@@ -36,7 +37,7 @@ def batch(
     parser_weights: Path | None = typer.Option(None, "--parser-weights", help="Human parser checkpoint."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     clothes: str = typer.Option(
-        "tight", "--clothes", help="What people wear where the manifest has no clothes column or value: "
+        DEFAULT_CLOTHES, "--clothes", help="What people wear where the manifest has no clothes column or value: "
         "tight, fitted or everyday."
     ),
 ) -> None:

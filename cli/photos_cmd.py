@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from body_model.garment_ease import DEFAULT_CLOTHES
 from cli.errors import guarded
 
 MAIN_TABLE = (
@@ -44,7 +45,7 @@ def photos(
     sex: str | None = typer.Option(None, "--sex", help="male or female (chooses size charts; helps the fit)."),
     side: Path | None = typer.Option(None, "--side", help="Optional side photo (improves depth and girths)."),
     clothes: str = typer.Option(
-        "tight", "--clothes", help="What you wear in the photos: tight (best), fitted or everyday (the fit "
+        DEFAULT_CLOTHES, "--clothes", help="What you wear in the photos: tight (best), fitted or everyday (the fit "
         "subtracts typical garment ease; less accurate)."
     ),
     chart: str | None = typer.Option(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from body_model.garment_ease import DEFAULT_CLOTHES
 from measure.errors import ManifestError, MeasureError, OutOfRangeError
 
 RESULTS_FILE = "results.jsonl"
@@ -370,7 +371,7 @@ class MeasurerWorker:
     garments: tuple[str, ...] | None = None
     device: str = "auto"
     parser_weights: str | None = None
-    clothes: str = "tight"      # for rows without a clothes value
+    clothes: str = DEFAULT_CLOTHES  # for rows without a clothes value
     threads: int | None = None   # CPU threads per worker (several workers must not oversubscribe the cores)
 
     def __call__(self) -> PersonFn:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from body_model.garment_ease import CLOTHES
 from body_model.lip_labels import LIP_ID
 from measure.errors import (
     MultiplePeopleError,
@@ -45,8 +46,6 @@ STRONG_VIEW_MARGIN = 0.75      # pose cues alone must agree this strongly to rej
 
 def check_clothes(clothes: str) -> str:
     """What the person wears (body_model.garment_ease.CLOTHES), normalised; a usage error otherwise."""
-    from body_model.garment_ease import CLOTHES
-
     key = str(clothes).strip().lower()
     if key not in CLOTHES:
         raise OutOfRangeError("clothes", f"{clothes!r} is not one of {', '.join(CLOTHES)}")

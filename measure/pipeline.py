@@ -11,6 +11,8 @@ Stages (each timed in `Result.timings`):
    quality warning says so.
 4. checks: one whole, large-enough person per photo, arms away from the body, front and back the
    right way round (measure.checks); fatal problems raise `measure.errors`, others become warnings.
+   The side photo is optional: one that fails a photo check, or whose outline is in doubt, is left
+   out with a `side_unused` warning.
 5. fit: the body model fitted to the views with the stature fixed to the given height (body_model.fit).
 6. measure: ISO 8559-1 measurements on the fitted rest-pose body, each with an uncertainty.
 7. size: the recommendation per garment of the chosen size chart.
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from body_model.garment_ease import DEFAULT_CLOTHES
 from measure import checks
 from measure.errors import (
     FitError,
@@ -113,7 +116,7 @@ class Measurer:
         preference: str = "regular",
         parser: Any = None,
         outline: str = "pose",
-        clothes: str = "tight",
+        clothes: str = DEFAULT_CLOTHES,
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
