@@ -308,8 +308,7 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
         opt.zero_grad()
         shape = problem.shape()
         n = len(problem.pvs)
-        out = problem.model.forward(BodyShape(shape.phenotypes.expand(n, -1), shape.local.expand(n, -1)),
-                                    problem.pose())
+        out = problem.model.forward(shape, problem.pose())
         if it % cfg.rim_every == 0:
             problem.refresh_rims(out.vertices.detach())
         terms = problem.view_terms(out.vertices, out.keypoints)
@@ -331,10 +330,7 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
 def _photo_loss(problem: _Problem, cfg: FitConfig, kinds: tuple[str, ...] = ("front", "back", "side")) -> float:
     """The outline and keypoint terms of the current body in the views of `kinds`, without priors or weight."""
     with torch.no_grad():
-        shape = problem.shape()
-        n = len(problem.pvs)
-        out = problem.model.forward(BodyShape(shape.phenotypes.expand(n, -1), shape.local.expand(n, -1)),
-                                    problem.pose())
+        out = problem.model.forward(problem.shape(), problem.pose())
         terms = problem.view_terms(out.vertices, out.keypoints)
     return float(sum(cfg.w_inside * t["inside"] + cfg.w_cover * t["cover"] + cfg.w_keypoints * t["keypoints"]
                      for t, pv in zip(terms, problem.pvs, strict=True) if pv.view.kind in kinds))
@@ -363,7 +359,8 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     cfg = config or FitConfig()
     if cfg.clothes not in CLOTHES:
         raise FitError(f"clothes must be one of {', '.join(CLOTHES)}, got {cfg.clothes!r}")
-    model = model or load_body_model()
+    # The fit moves only these locals: a model blending just them is ~4x cheaper per step (same bodies).
+    model = (model or load_body_model()).only_locals(tuple(n for g in BREADTH_LOCALS + DEPTH_LOCALS for n in g))
     pvs = [prepare_view(v, cfg.clothes, cfg.max_outline_points) for v in views]
     has_side = any(v.kind == "side" for v in views)
     prior = load_shape_prior().model(sex, with_weight=weight_kg is not None, with_side=has_side)
@@ -464,8 +461,7 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         pose = problem.pose()
         pose = BodyPose(pose.joint_rotations.detach().clone(), pose.global_rotation.detach().clone(),
                         pose.translation.detach().clone())
-        n = len(pvs)
-        out = model.forward(BodyShape(shape.phenotypes.expand(n, -1), shape.local.expand(n, -1)), pose)
+        out = model.forward(shape, pose)
     stature = float(rest[:, 2].max() - rest[:, 2].min()) * 100.0
     view_fits = _view_quality(model, pvs, out, pose, warnings, cfg.clothes, problem.px_to_cm)
     converged = _converged(history)

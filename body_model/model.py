@@ -76,7 +76,12 @@ class BodyModel(torch.nn.Module):
         return int(self.vertex_parts.shape[0])
 
     def forward(self, shape: BodyShape, pose: BodyPose | None = None) -> BodyOutput:  # pragma: no cover
+        """The body posed; a batch-1 `shape` is one body in each of the pose batch's poses."""
         raise NotImplementedError
+
+    def only_locals(self, names: tuple[str, ...]) -> BodyModel:
+        """This model, free to skip the local parameters not in `names` (which must then stay 0)."""
+        return self
 
     def rest(self, shape: BodyShape) -> BodyOutput:  # pragma: no cover
         raise NotImplementedError

@@ -153,6 +153,10 @@ class SmplxBodyModel(BodyModel):
     def forward(self, shape: BodyShape, pose: BodyPose | None = None) -> BodyOutput:
         if pose is None:
             return self.rest(shape)
+        batch = pose.joint_rotations.shape[0]
+        if shape.phenotypes.shape[0] == 1 and batch > 1:  # one body in several poses (BodyModel.forward)
+            shape = BodyShape(shape.phenotypes.expand(batch, -1),
+                              None if shape.local is None else shape.local.expand(batch, -1))
         verts, joints = self._run(shape, pose.joint_rotations)
         glob = _axis_angle_to_matrix(pose.global_rotation.to(verts.dtype))
         trans = pose.translation.to(verts.dtype)[:, None]

@@ -132,3 +132,60 @@ def test_gradients_flow_to_shape_and_pose(model):
     fixed = with_stature(model, BodyShape(ph2), 170.0)
     model.rest(fixed).vertices[..., 0].abs().sum().backward()
     assert ph2.grad is not None and ph2.grad[0, 3].abs() > 0
+
+
+def _anny_reference_skinning(model, shape: BodyShape, pose: BodyPose) -> torch.Tensor:
+    """Anny's own rest model and dense skinning over all 104 bones, placed as the backend places bodies."""
+    import roma
+
+    core = model.core
+    rest = core.get_rest_model(model.coefficients(shape))
+    batch = pose.joint_rotations.shape[0]
+    deltas = torch.eye(4).repeat(batch, len(model.joint_names), 1, 1)
+    deltas[:, 0] = rest["rest_bone_poses"][:, 0]
+    deltas[:, model._pose_bone_ids, :3, :3] = roma.rotvec_to_rotmat(pose.joint_rotations)
+    transforms, _ = core.get_bone_transforms(deltas, rest["rest_bone_poses"], pose_parameterization="local-ref")
+    verts = core.get_skinned_vertices(rest["rest_vertices"], transforms)
+    verts[..., 2] -= rest["rest_vertices"][..., 2].amin(dim=1)[:, None]
+    return verts @ roma.rotvec_to_rotmat(pose.global_rotation).transpose(1, 2) + pose.translation[:, None]
+
+
+def test_posed_bodies_match_annys_full_skinning(model):
+    """The backend blends 11 bone transforms (root + posed joints) instead of 104: the same vertices."""
+    shape = _shapes(2, seed=3)
+    g = torch.Generator().manual_seed(4)
+    pose = BodyPose(torch.randn(2, len(model.pose_joint_names), 3, generator=g) * 0.3,
+                    torch.randn(2, 3, generator=g) * 0.2, torch.randn(2, 3, generator=g))
+    ours = model.forward(shape, pose).vertices
+    assert torch.allclose(ours, _anny_reference_skinning(model, shape, pose), atol=1e-5)
+
+
+def test_only_locals_gives_the_same_bodies_and_refuses_other_locals(model):
+    names = ("hip-scale-horiz-incr", "torso-scale-depth-incr", "buttocks-volume-incr")
+    fast = model.only_locals(names)
+    assert model.only_locals(tuple(reversed(names))) is fast  # built once per set of names
+    local = torch.zeros(2, len(model.local_names))
+    for i, n in enumerate(names):
+        local[:, model.local_names.index(n)] = torch.tensor([0.4, -0.3])[i % 2] * (i + 1) / 3
+    shape = BodyShape(_shapes(2, seed=5).phenotypes, local)
+    pose = BodyPose(torch.full((1, len(model.pose_joint_names), 3), 0.1), torch.zeros(1, 3), torch.zeros(1, 3))
+    assert torch.allclose(fast.rest(shape).vertices, model.rest(shape).vertices, atol=1e-5)
+    one = BodyShape(shape.phenotypes[:1], local[:1])
+    assert torch.allclose(fast.forward(one, pose).vertices, model.forward(one, pose).vertices, atol=1e-5)
+    assert torch.allclose(fast.with_stature(shape, 171.0).phenotypes, model.with_stature(shape, 171.0).phenotypes)
+    other = local.clone()
+    other[0, model.local_names.index("measure-waist-circ-incr")] = 0.2
+    with pytest.raises(ValueError, match="only_locals"):
+        fast.rest(BodyShape(shape.phenotypes, other))
+    with pytest.raises(ValueError, match="unknown local"):
+        model.only_locals(("no-such-target",))
+
+
+def test_one_shape_in_several_poses(model):
+    """A batch-1 shape with a batch of poses: the fit's views all show the same body."""
+    shape = _shapes(1, seed=6)
+    pose = BodyPose(torch.randn(3, len(model.pose_joint_names), 3) * 0.2, torch.zeros(3, 3), torch.zeros(3, 3))
+    together = model.forward(shape, pose).vertices
+    for i in range(3):
+        single = BodyPose(pose.joint_rotations[i:i + 1], pose.global_rotation[i:i + 1], pose.translation[i:i + 1])
+        assert torch.allclose(together[i], model.forward(shape, single).vertices[0], atol=1e-6)
