@@ -52,7 +52,6 @@ class _Blend:
 
     vertices: torch.Tensor      # (K, V, 3)
     bone_heads: torch.Tensor    # (K, J, 3)
-    orientations: torch.Tensor  # (K, J, 3, 3)
     z: torch.Tensor             # (K, V) the vertices' z, for the stature alone
     local_ids: torch.Tensor | None  # indices into local_names kept; None = all
 
@@ -67,24 +66,62 @@ def _build_anny(device: str):
     return anny, model.to(device)
 
 
-def _posed_skinning(weights: torch.Tensor, parents, posed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Skinning weights summed onto the root and the posed bones: (bone ids (G,), weights (V, G)).
+@dataclass(frozen=True)
+class _Skeleton:
+    """The root and the posed bones, all a standing-pose fit rotates: how each vertex and bone follows them.
 
-    A bone left at its rest relation to its parent moves exactly as that parent does, so with only
-    `posed` bones rotated every vertex follows its bones' nearest posed ancestors (or the root): blending
-    11 transforms instead of Anny's 104 gives the same vertices, ~9x cheaper forward and backward.
+    In Anny's 'local-ref' pose, a bone left at its rest relation to its parent moves exactly as that parent
+    does, and a bone rotated by D about its head h moves as its nearest posed ancestor a, then [D | h - D h]:
+    T_c = T_a [D | h - D h] (the rest orientations cancel out). So vertices blend 11 transforms instead of
+    Anny's 104, and no rest orientations (a Procrustes solve per bone) or 104-bone chain are computed:
+    same vertices, several times cheaper forward and backward.
     """
+
+    bones: tuple[int, ...]       # root first, then pose joints in POSE_JOINTS order (Anny bone ids)
+    order: tuple[int, ...]       # indices into bones (not the root), parents before children
+    ancestor: tuple[int, ...]    # per entry of bones: index of its nearest posed ancestor (root: -1)
+    bone_group: torch.Tensor     # (J,) per Anny bone: index into bones of the transform it follows
+    order_vertices: torch.Tensor  # (V,) vertices sorted: those following one group only (by group), then the rest
+    restore: torch.Tensor        # (V,) inverse of order_vertices
+    rigid_counts: tuple[int, ...]  # per group: how many vertices follow it alone (the first of order_vertices)
+    blended_weights: torch.Tensor  # (V_b, G) weights of the vertices that blend several groups (the rest)
+
+
+def _skeleton(weights: torch.Tensor, parents, posed: list[int]) -> _Skeleton:
     parents = [int(p) for p in parents]
-    kept = [0] + [int(b) for b in posed if int(b) != 0]
-    group = []
-    for bone in range(len(parents)):
-        b = bone
-        while b not in kept:
-            b = parents[b]
-        group.append(kept.index(b))
-    summed = torch.zeros(weights.shape[0], len(kept), dtype=weights.dtype, device=weights.device)
-    summed.index_add_(1, torch.tensor(group, device=weights.device), weights)
-    return torch.tensor(kept), summed
+    bones = [0] + [b for b in posed if b != 0]
+
+    def nearest(bone: int) -> int:
+        while bone not in bones:
+            bone = parents[bone]
+        return bones.index(bone)
+
+    def depth(bone: int) -> int:
+        return 0 if parents[bone] < 0 else 1 + depth(parents[bone])
+
+    ancestor = [-1] + [nearest(parents[b]) for b in bones[1:]]
+    order = sorted(range(1, len(bones)), key=lambda k: depth(bones[k]))
+    group = torch.tensor([nearest(b) for b in range(len(parents))])
+    summed = torch.zeros(weights.shape[0], len(bones), dtype=weights.dtype, device=weights.device)
+    summed.index_add_(1, group.to(weights.device), weights)
+    # 80% of the vertices follow one group alone: one small matrix product per group instead of a blend.
+    top = summed.max(dim=1)
+    rigid = top.values > 1.0 - 1e-6
+    key = torch.where(rigid, top.indices, torch.full_like(top.indices, len(bones)))
+    order_vertices = torch.argsort(key, stable=True)
+    counts = tuple(int((key == g).sum()) for g in range(len(bones)))
+    return _Skeleton(tuple(bones), tuple(order), tuple(ancestor), group, order_vertices,
+                     torch.argsort(order_vertices), counts, summed[order_vertices[sum(counts):]])
+
+
+def _identity(shape: BodyShape) -> tuple:
+    """The tensors a shape holds and their in-place versions: equal only for the very same, unchanged shape
+    (the tensors themselves are kept, so their ids cannot be reused while compared)."""
+    return tuple((t, t._version) if t is not None else None for t in (shape.phenotypes, shape.local))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return all(x is y if x is None or y is None else (x[0] is y[0] and x[1] == y[1]) for x, y in zip(a, b, strict=True))
 
 
 class AnnyBodyModel(BodyModel):
@@ -101,20 +138,15 @@ class AnnyBodyModel(BodyModel):
         self.joint_names = tuple(core.bone_labels)
         self.local_names = tuple(core.local_change_labels)
         self.pose_joint_names = tuple(POSE_JOINTS)
-        self.register_buffer("_pose_bone_ids", torch.tensor([self.joint_names.index(b) for b in POSE_JOINTS.values()]),
-                             persistent=False)
         faces = core.faces if core.faces.shape[1] == 3 else core.get_triangular_faces()
         self.faces = faces.detach().cpu().numpy().astype(np.int64)
-        self._skin_bones, skin_weights = _posed_skinning(core.dense_vertex_bone_weights, core.bone_parents,
-                                                         self._pose_bone_ids)
-        self.register_buffer("_skin_weights", skin_weights, persistent=False)
+        self._skeleton = _skeleton(core.dense_vertex_bone_weights, core.bone_parents,
+                                   [self.joint_names.index(b) for b in POSE_JOINTS.values()])
         regressor = anny.KeypointsRegressor.coco(core, labels=list(KEYPOINT_NAMES))
         self.register_buffer("_keypoint_weights", regressor.regression_weights.detach().clone(), persistent=False)
-        if core.bone_orientation != "cached" or core.rest_orientation_refiner is not None:
-            raise BodyModelUnavailable(f"unsupported Anny build (bone orientation {core.bone_orientation!r})")
-        self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.bone_orientation_blendshapes,
-                             core.blendshapes[:, :, 2].clone(), None)
+        self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.blendshapes[:, :, 2].clone(), None)
         self._restricted: dict[tuple[str, ...], AnnyBodyModel] = {}
+        self._known_coefficients: tuple[tuple, torch.Tensor] | None = None
         with torch.no_grad():
             rest = self.rest(self.default_shape())
         self.vertex_parts = vertex_parts_from_skinning(
@@ -126,6 +158,9 @@ class AnnyBodyModel(BodyModel):
         """(B, K) blendshape coefficients for phenotypes and local changes (vectorised Anny recipe)."""
         from anny.models.phenotype import phenotype_blendshape_weights
 
+        known = self._known_coefficients
+        if known is not None and _same(known[0], _identity(shape)):
+            return known[1]  # the shape with_stature just made (same tensors, unchanged): see there
         core = self.core
         ph = shape.phenotypes.to(device=core.device, dtype=core.dtype)
         if ph.dim() != 2 or ph.shape[1] != len(PHENOTYPES):
@@ -172,37 +207,23 @@ class AnnyBodyModel(BodyModel):
             full = self._blend
             reduced = copy.copy(self)
             reduced._blend = _Blend(full.vertices[cols].contiguous(), full.bone_heads[cols].contiguous(),
-                                    full.orientations[cols].contiguous(), full.z[cols].contiguous(), ids)
+                                    full.z[cols].contiguous(), ids)
             reduced._restricted = {}
+            reduced._known_coefficients = None
             self._restricted[key] = reduced
         return self._restricted[key]
 
-    def _rest_model(self, coeffs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Rest vertices, bone heads and bone poses (Anny's 'cached' orientation recipe on this model's blend)."""
+    def _blend_rest(self, coeffs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rest vertices and bone heads (not yet on the floor) for blendshape coefficients."""
         from anny.skinning.skinning import apply_linear_blendshape
 
         core, blend = self.core, self._blend
-        verts = apply_linear_blendshape(core.template_vertices, blend.vertices, coeffs)
-        heads = apply_linear_blendshape(core.template_bone_heads, blend.bone_heads, coeffs)
-        m = core.bone_template_orientation_matrices[None] + torch.einsum("ba,akij->bkij", coeffs, blend.orientations)
-        poses = roma.Rigid(linear=roma.special_procrustes(m), translation=heads).to_homogeneous()
-        if core.root_identity_orientation:
-            poses[:, 0, :3, :3] = torch.eye(3, device=poses.device, dtype=poses.dtype)
-        return verts, heads, poses
-
-    def rest_height_m(self, shape: BodyShape) -> torch.Tensor:
-        """(B,) stature in metres of the rest body (only the z coordinates are computed)."""
-        coeffs = self.coefficients(shape)
-        z = self.core.template_vertices[:, 2][None] + coeffs @ self._blend.z
-        return z.amax(dim=1) - z.amin(dim=1)
+        return (apply_linear_blendshape(core.template_vertices, blend.vertices, coeffs),
+                apply_linear_blendshape(core.template_bone_heads, blend.bone_heads, coeffs))
 
     def rest(self, shape: BodyShape) -> BodyOutput:
         """The standing rest A-pose, feet at z=0: where bodies are measured."""
-        from anny.skinning.skinning import apply_linear_blendshape
-
-        coeffs = self.coefficients(shape)
-        verts = apply_linear_blendshape(self.core.template_vertices, self._blend.vertices, coeffs)
-        heads = apply_linear_blendshape(self.core.template_bone_heads, self._blend.bone_heads, coeffs)
+        verts, heads = self._blend_rest(self.coefficients(shape))
         floor = verts[..., 2].amin(dim=1)
         shift = torch.stack([torch.zeros_like(floor), torch.zeros_like(floor), floor], dim=1)[:, None]
         verts = verts - shift
@@ -214,22 +235,30 @@ class AnnyBodyModel(BodyModel):
         rot = pose.joint_rotations
         if not (rot.requires_grad or torch.is_grad_enabled()) and not bool(rot.detach().abs().gt(0).any()):
             return self._place_rigid(self.rest(shape), pose)  # no limb motion: skip the skinning
-        core = self.core
-        coeffs = self.coefficients(shape)
-        rest_verts, _, rest_poses = self._rest_model(coeffs)
-        batch = max(coeffs.shape[0], pose.joint_rotations.shape[0])
-        rest_poses = rest_poses.expand(batch, -1, -1, -1)
-        n_bones = len(self.joint_names)
-        deltas = torch.eye(4, dtype=core.dtype, device=core.device).repeat(batch, n_bones, 1, 1)
-        deltas[:, 0] = rest_poses[:, 0]  # root keeps its rest place; global motion is applied below
-        rot = roma.rotvec_to_rotmat(pose.joint_rotations.to(core.dtype).expand(batch, -1, -1))
-        deltas[:, self._pose_bone_ids, :3, :3] = rot
-        transforms, bone_poses = core.get_bone_transforms(deltas, rest_poses, pose_parameterization="local-ref")
-        posed = transforms[:, self._skin_bones, :3, :]
-        linear = torch.einsum("ng,bgik->bnik", self._skin_weights, posed[..., :3])
-        verts = (linear * rest_verts.expand(batch, -1, -1)[..., None, :]).sum(-1)
-        verts = verts + torch.einsum("ng,bgi->bni", self._skin_weights, posed[..., 3])
-        floor = rest_verts[..., 2].amin(dim=1).expand(batch)
+        core, skel = self.core, self._skeleton
+        rest_verts, heads = self._blend_rest(self.coefficients(shape))
+        batch = max(rest_verts.shape[0], rot.shape[0])
+        rest_verts, heads = rest_verts.expand(batch, -1, -1), heads.expand(batch, -1, -1)
+        rot = roma.rotvec_to_rotmat(rot.to(core.dtype).expand(batch, -1, -1))
+        # Transforms [R | t] of the root (identity) and the posed bones, parents first (see _Skeleton).
+        rs: list[torch.Tensor | None] = [torch.eye(3, dtype=core.dtype, device=core.device).expand(batch, 3, 3)]
+        ts: list[torch.Tensor | None] = [heads.new_zeros(batch, 3)]
+        rs, ts = rs + [None] * len(self.pose_joint_names), ts + [None] * len(self.pose_joint_names)
+        for k in skel.order:
+            d, h, a = rot[:, k - 1], heads[:, skel.bones[k]], skel.ancestor[k]
+            local_t = h - (d @ h[..., None])[..., 0]
+            rs[k], ts[k] = rs[a] @ d, (rs[a] @ local_t[..., None])[..., 0] + ts[a]
+        r_all, t_all = torch.stack(rs, dim=1), torch.stack(ts, dim=1)  # (B, G, 3, 3), (B, G, 3)
+        ordered = rest_verts[:, skel.order_vertices]
+        rigid = list(ordered[:, :sum(skel.rigid_counts)].split(skel.rigid_counts, dim=1))
+        parts = [v @ r_all[:, g].transpose(1, 2) + t_all[:, g, None] for g, v in enumerate(rigid)]
+        blended = ordered[:, sum(skel.rigid_counts):]
+        linear = torch.einsum("ng,bgik->bnik", skel.blended_weights, r_all)
+        parts.append((linear * blended[..., None, :]).sum(-1)
+                     + torch.einsum("ng,bgi->bni", skel.blended_weights, t_all))
+        verts = torch.cat(parts, dim=1)[:, skel.restore]
+        joints = (r_all[:, skel.bone_group] @ heads[..., None])[..., 0] + t_all[:, skel.bone_group]
+        floor = rest_verts[..., 2].amin(dim=1)
         shift = torch.stack([torch.zeros_like(floor), torch.zeros_like(floor), floor], dim=1)[:, None]
         glob = roma.rotvec_to_rotmat(pose.global_rotation.to(core.dtype).expand(batch, -1))
         trans = pose.translation.to(core.dtype).expand(batch, -1)[:, None]
@@ -238,7 +267,7 @@ class AnnyBodyModel(BodyModel):
             return (points - shift) @ glob.transpose(1, 2) + trans
 
         verts = place(verts)
-        return BodyOutput(verts, place(bone_poses[..., :3, 3]), self._keypoints(verts))
+        return BodyOutput(verts, place(joints), self._keypoints(verts))
 
     def _place_rigid(self, out: BodyOutput, pose: BodyPose) -> BodyOutput:
         batch = max(out.vertices.shape[0], pose.global_rotation.shape[0])
@@ -254,9 +283,11 @@ class AnnyBodyModel(BodyModel):
     def with_stature(self, shape: BodyShape, stature_cm: float | torch.Tensor) -> BodyShape:
         """Set the height phenotype so the rest stature is exactly `stature_cm`.
 
-        Every vertex is linear in Anny's height phenotype (two anchors), so stature is linear too
-        as long as the same vertices stay top and bottom: solve from heights at 0 and 1, then
-        secant-refine in case the extreme vertex changed.
+        Every blendshape coefficient, so every vertex, is linear in Anny's height phenotype (two anchors):
+        the coefficients at heights 0 and 1 give every height's body. Stature is linear too as long as the
+        same vertices stay top and bottom: solve, then secant-refine in case the extreme vertex changed.
+        The returned shape's coefficients are kept for the next `coefficients` call on it (the fit's
+        forward pass), which saves Anny's phenotype weights, the costliest part of a fit step's shape.
         """
         ph = shape.phenotypes
         batch = ph.shape[0]
@@ -268,14 +299,22 @@ class AnnyBodyModel(BodyModel):
             return BodyShape(torch.stack(cols, dim=1), shape.local)
 
         zeros, ones = torch.zeros_like(target), torch.ones_like(target)
-        s0, s1 = self.rest_height_m(with_h(zeros)), self.rest_height_m(with_h(ones))
+        c0, c1 = self.coefficients(with_h(zeros)), self.coefficients(with_h(ones))
+        z_template = self.core.template_vertices[:, 2][None]
+        z0, dz = z_template + c0 @ self._blend.z, (c1 - c0) @ self._blend.z
+
+        def stature(h: torch.Tensor) -> torch.Tensor:
+            z = z0 + h[:, None] * dz
+            return z.amax(dim=1) - z.amin(dim=1)
+
+        s0, s1 = stature(zeros), stature(ones)
         if bool(((target < s0 - 1e-4) | (target > s1 + 1e-4)).any()):
             lo, hi = float(s0.min()) * 100, float(s1.max()) * 100
             raise ValueError(f"stature {target.detach().cpu().numpy() * 100} cm is outside what this body shape "
                              f"reaches ({lo:.1f}-{hi:.1f} cm)")
         h = (target - s0) / (s1 - s0)
         for _ in range(3):
-            s = self.rest_height_m(with_h(h))
+            s = stature(h)
             err = s - target
             if float(err.detach().abs().max()) < 2e-6:
                 break
@@ -283,4 +322,7 @@ class AnnyBodyModel(BodyModel):
             h_ref = torch.where(h > 0.5, zeros, ones)
             s_ref = torch.where(h > 0.5, s0, s1)
             h = h - err * (h - h_ref) / (s - s_ref)
-        return with_h(h.clamp(0.0, 1.0))
+        h = h.clamp(0.0, 1.0)
+        out = with_h(h)
+        self._known_coefficients = (_identity(out), c0 + h[:, None] * (c1 - c0))
+        return out

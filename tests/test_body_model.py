@@ -134,30 +134,40 @@ def test_gradients_flow_to_shape_and_pose(model):
     assert ph2.grad is not None and ph2.grad[0, 3].abs() > 0
 
 
-def _anny_reference_skinning(model, shape: BodyShape, pose: BodyPose) -> torch.Tensor:
-    """Anny's own rest model and dense skinning over all 104 bones, placed as the backend places bodies."""
+def _anny_reference_posing(model, shape: BodyShape, pose: BodyPose) -> tuple[torch.Tensor, torch.Tensor]:
+    """Vertices and joints by Anny's own rest model, 104-bone chain and dense skinning, placed as the backend
+    places bodies."""
     import roma
+
+    from body_model.anny_backend import POSE_JOINTS
 
     core = model.core
     rest = core.get_rest_model(model.coefficients(shape))
     batch = pose.joint_rotations.shape[0]
     deltas = torch.eye(4).repeat(batch, len(model.joint_names), 1, 1)
     deltas[:, 0] = rest["rest_bone_poses"][:, 0]
-    deltas[:, model._pose_bone_ids, :3, :3] = roma.rotvec_to_rotmat(pose.joint_rotations)
-    transforms, _ = core.get_bone_transforms(deltas, rest["rest_bone_poses"], pose_parameterization="local-ref")
+    posed = [model.joint_names.index(b) for b in POSE_JOINTS.values()]
+    deltas[:, posed, :3, :3] = roma.rotvec_to_rotmat(pose.joint_rotations)
+    transforms, poses = core.get_bone_transforms(deltas, rest["rest_bone_poses"], pose_parameterization="local-ref")
     verts = core.get_skinned_vertices(rest["rest_vertices"], transforms)
-    verts[..., 2] -= rest["rest_vertices"][..., 2].amin(dim=1)[:, None]
-    return verts @ roma.rotvec_to_rotmat(pose.global_rotation).transpose(1, 2) + pose.translation[:, None]
+    joints = poses[..., :3, 3].clone()
+    floor = rest["rest_vertices"][..., 2].amin(dim=1)[:, None]
+    verts[..., 2] -= floor
+    joints[..., 2] -= floor
+    glob = roma.rotvec_to_rotmat(pose.global_rotation).transpose(1, 2)
+    return verts @ glob + pose.translation[:, None], joints @ glob + pose.translation[:, None]
 
 
 def test_posed_bodies_match_annys_full_skinning(model):
-    """The backend blends 11 bone transforms (root + posed joints) instead of 104: the same vertices."""
+    """The backend poses 11 bones (root + posed joints) instead of Anny's 104: the same vertices and joints."""
     shape = _shapes(2, seed=3)
     g = torch.Generator().manual_seed(4)
     pose = BodyPose(torch.randn(2, len(model.pose_joint_names), 3, generator=g) * 0.3,
                     torch.randn(2, 3, generator=g) * 0.2, torch.randn(2, 3, generator=g))
-    ours = model.forward(shape, pose).vertices
-    assert torch.allclose(ours, _anny_reference_skinning(model, shape, pose), atol=1e-5)
+    ours = model.forward(shape, pose)
+    verts, joints = _anny_reference_posing(model, shape, pose)
+    assert torch.allclose(ours.vertices, verts, atol=1e-5)
+    assert torch.allclose(ours.joints, joints, atol=1e-5)
 
 
 def test_only_locals_gives_the_same_bodies_and_refuses_other_locals(model):
@@ -189,3 +199,16 @@ def test_one_shape_in_several_poses(model):
     for i in range(3):
         single = BodyPose(pose.joint_rotations[i:i + 1], pose.global_rotation[i:i + 1], pose.translation[i:i + 1])
         assert torch.allclose(together[i], model.forward(shape, single).vertices[0], atol=1e-6)
+
+
+def test_with_stature_coefficients_are_reused_only_for_that_very_shape(model):
+    """with_stature keeps its shape's coefficients for the next forward pass; a changed shape is computed anew."""
+    fresh = model.only_locals(("hip-scale-horiz-incr",))
+    shape = fresh.with_stature(_shapes(1, seed=8), 172.0)
+    reused = fresh.rest(shape).vertices
+    recomputed = fresh.rest(BodyShape(shape.phenotypes.clone(), None if shape.local is None else shape.local.clone()))
+    assert torch.allclose(reused, recomputed.vertices, atol=1e-5)
+    before = fresh.rest(shape).vertices.clone()
+    with torch.no_grad():
+        shape.phenotypes[0, 0] = 1.0 - shape.phenotypes[0, 0]  # in place: the kept coefficients no longer apply
+    assert not torch.allclose(fresh.rest(shape).vertices, before, atol=1e-3)
