@@ -81,10 +81,38 @@ class _Skeleton:
     order: tuple[int, ...]       # indices into bones (not the root), parents before children
     ancestor: tuple[int, ...]    # per entry of bones: index of its nearest posed ancestor (root: -1)
     bone_group: torch.Tensor     # (J,) per Anny bone: index into bones of the transform it follows
-    order_vertices: torch.Tensor  # (V,) vertices sorted: those following one group only (by group), then the rest
-    restore: torch.Tensor        # (V,) inverse of order_vertices
-    rigid_counts: tuple[int, ...]  # per group: how many vertices follow it alone (the first of order_vertices)
-    blended_weights: torch.Tensor  # (V_b, G) weights of the vertices that blend several groups (the rest)
+    weights: torch.Tensor        # (V, G) skinning weights summed per group
+
+
+@dataclass(frozen=True)
+class _VertexSet:
+    """Vertices posed together (all, or those a fit looks at plus the keypoints' support), ready for skinning.
+
+    Most vertices follow one group alone: they are sorted by group so each group is one small matrix
+    product, and only the rest blend several transforms.
+    """
+
+    template: torch.Tensor         # (N, 3) rest template positions
+    blend: torch.Tensor            # (K, N, 3) blendshapes of this model's coefficients
+    order: torch.Tensor            # (N,) rigid vertices by group first, then the blended ones
+    restore: torch.Tensor          # (N,) inverse of order
+    rigid_counts: tuple[int, ...]  # per group: how many vertices follow it alone
+    blended_weights: torch.Tensor  # (N_b, G) weights of the blended vertices
+
+
+@dataclass(frozen=True)
+class _KeypointBlend:
+    """Keypoints straight from the coefficients and the group transforms, without posing their vertices.
+
+    A keypoint is a fixed average of vertices (weights w_kv summing to 1); each vertex is skinned by
+    group weights s_vg and is linear in the coefficients, so keypoint k = sum_g R_g A_kg + S_kg t_g with
+    A_kg = sum_v w_kv s_vg rest_v(coeffs) linear in the coefficients: exact, and it frees a fit step from
+    posing the ~7,000 vertices the 21 keypoints average over (the ears alone use 4,105).
+    """
+
+    template: torch.Tensor  # (NUM_KEYPOINTS, G, 3)
+    blend: torch.Tensor     # (K, NUM_KEYPOINTS, G, 3)
+    weight: torch.Tensor    # (NUM_KEYPOINTS, G) S_kg
 
 
 def _skeleton(weights: torch.Tensor, parents, posed: list[int]) -> _Skeleton:
@@ -104,14 +132,12 @@ def _skeleton(weights: torch.Tensor, parents, posed: list[int]) -> _Skeleton:
     group = torch.tensor([nearest(b) for b in range(len(parents))])
     summed = torch.zeros(weights.shape[0], len(bones), dtype=weights.dtype, device=weights.device)
     summed.index_add_(1, group.to(weights.device), weights)
-    # 80% of the vertices follow one group alone: one small matrix product per group instead of a blend.
-    top = summed.max(dim=1)
-    rigid = top.values > 1.0 - 1e-6
-    key = torch.where(rigid, top.indices, torch.full_like(top.indices, len(bones)))
-    order_vertices = torch.argsort(key, stable=True)
-    counts = tuple(int((key == g).sum()) for g in range(len(bones)))
-    return _Skeleton(tuple(bones), tuple(order), tuple(ancestor), group, order_vertices,
-                     torch.argsort(order_vertices), counts, summed[order_vertices[sum(counts):]])
+    return _Skeleton(tuple(bones), tuple(order), tuple(ancestor), group, summed)
+
+
+def _blended(template: torch.Tensor, blendshapes: torch.Tensor, coeffs: torch.Tensor) -> torch.Tensor:
+    """(B, N, 3) template (N, 3) plus blendshapes (K, N, 3) weighted by coefficients (B, K)."""
+    return template[None] + torch.einsum("cpd,bc->bpd", blendshapes, coeffs)
 
 
 def _identity(shape: BodyShape) -> tuple:
@@ -147,6 +173,8 @@ class AnnyBodyModel(BodyModel):
         self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.blendshapes[:, :, 2].clone(), None)
         self._restricted: dict[tuple[str, ...], AnnyBodyModel] = {}
         self._known_coefficients: tuple[tuple, torch.Tensor] | None = None
+        self._vertex_sets: dict[bytes | None, _VertexSet] = {}
+        self._keypoints_blend: _KeypointBlend | None = None
         with torch.no_grad():
             rest = self.rest(self.default_shape())
         self.vertex_parts = vertex_parts_from_skinning(
@@ -210,16 +238,45 @@ class AnnyBodyModel(BodyModel):
                                     full.z[cols].contiguous(), ids)
             reduced._restricted = {}
             reduced._known_coefficients = None
+            reduced._vertex_sets = {}
+            reduced._keypoints_blend = None
             self._restricted[key] = reduced
         return self._restricted[key]
 
+    def _vertex_set(self, vertex_ids: torch.Tensor | None) -> _VertexSet:
+        """The vertex set for `vertex_ids` (None: all), built once per set of ids."""
+        key = None if vertex_ids is None else vertex_ids.detach().cpu().numpy().astype(np.int64).tobytes()
+        if key in self._vertex_sets:
+            return self._vertex_sets[key]
+        core = self.core
+        if vertex_ids is None:
+            template, blend, weights = core.template_vertices, self._blend.vertices, self._skeleton.weights
+        else:
+            ids = vertex_ids.long().to(core.template_vertices.device)
+            template, blend, weights = core.template_vertices[ids], self._blend.vertices[:, ids].contiguous(), \
+                self._skeleton.weights[ids]
+        top = weights.max(dim=1)
+        group = torch.where(top.values > 1.0 - 1e-6, top.indices, torch.full_like(top.indices, weights.shape[1]))
+        order = torch.argsort(group, stable=True)
+        counts = tuple(int((group == g).sum()) for g in range(weights.shape[1]))
+        vs = _VertexSet(template, blend, order, torch.argsort(order), counts, weights[order[sum(counts):]])
+        self._vertex_sets[key] = vs
+        return vs
+
+    def _keypoint_blend(self) -> _KeypointBlend:
+        if self._keypoints_blend is None:
+            # (K, V) x (V, G) per coordinate, keypoint by keypoint: w_kv s_vg summed over the vertices
+            kw = self._keypoint_weights[:, :, None] * self._skeleton.weights[None]  # (NUM_KEYPOINTS, V, G)
+            template = torch.einsum("kvg,vd->kgd", kw, self.core.template_vertices)
+            blend = torch.einsum("kvg,cvd->ckgd", kw, self._blend.vertices)
+            self._keypoints_blend = _KeypointBlend(template, blend, kw.sum(dim=1))
+        return self._keypoints_blend
+
     def _blend_rest(self, coeffs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Rest vertices and bone heads (not yet on the floor) for blendshape coefficients."""
-        from anny.skinning.skinning import apply_linear_blendshape
-
         core, blend = self.core, self._blend
-        return (apply_linear_blendshape(core.template_vertices, blend.vertices, coeffs),
-                apply_linear_blendshape(core.template_bone_heads, blend.bone_heads, coeffs))
+        return _blended(core.template_vertices, blend.vertices, coeffs), _blended(core.template_bone_heads,
+                                                                                    blend.bone_heads, coeffs)
 
     def rest(self, shape: BodyShape) -> BodyOutput:
         """The standing rest A-pose, feet at z=0: where bodies are measured."""
@@ -229,14 +286,20 @@ class AnnyBodyModel(BodyModel):
         verts = verts - shift
         return BodyOutput(verts, heads - shift, self._keypoints(verts))
 
-    def forward(self, shape: BodyShape, pose: BodyPose | None = None) -> BodyOutput:
+    def forward(self, shape: BodyShape, pose: BodyPose | None = None,
+                vertex_ids: torch.Tensor | None = None) -> BodyOutput:
         if pose is None:
-            return self.rest(shape)
+            out = self.rest(shape)
+            return out if vertex_ids is None else BodyOutput(out.vertices[:, vertex_ids], out.joints, out.keypoints)
         rot = pose.joint_rotations
-        if not (rot.requires_grad or torch.is_grad_enabled()) and not bool(rot.detach().abs().gt(0).any()):
+        if (vertex_ids is None and not (rot.requires_grad or torch.is_grad_enabled())
+                and not bool(rot.detach().abs().gt(0).any())):
             return self._place_rigid(self.rest(shape), pose)  # no limb motion: skip the skinning
-        core, skel = self.core, self._skeleton
-        rest_verts, heads = self._blend_rest(self.coefficients(shape))
+        core, skel, vs = self.core, self._skeleton, self._vertex_set(vertex_ids)
+        coeffs = self.coefficients(shape)
+        rest_verts = _blended(vs.template, vs.blend, coeffs)
+        heads = _blended(core.template_bone_heads, self._blend.bone_heads, coeffs)
+        floor = (core.template_vertices[:, 2][None] + coeffs @ self._blend.z).amin(dim=1)  # over the whole body
         batch = max(rest_verts.shape[0], rot.shape[0])
         rest_verts, heads = rest_verts.expand(batch, -1, -1), heads.expand(batch, -1, -1)
         rot = roma.rotvec_to_rotmat(rot.to(core.dtype).expand(batch, -1, -1))
@@ -249,16 +312,15 @@ class AnnyBodyModel(BodyModel):
             local_t = h - (d @ h[..., None])[..., 0]
             rs[k], ts[k] = rs[a] @ d, (rs[a] @ local_t[..., None])[..., 0] + ts[a]
         r_all, t_all = torch.stack(rs, dim=1), torch.stack(ts, dim=1)  # (B, G, 3, 3), (B, G, 3)
-        ordered = rest_verts[:, skel.order_vertices]
-        rigid = list(ordered[:, :sum(skel.rigid_counts)].split(skel.rigid_counts, dim=1))
-        parts = [v @ r_all[:, g].transpose(1, 2) + t_all[:, g, None] for g, v in enumerate(rigid)]
-        blended = ordered[:, sum(skel.rigid_counts):]
-        linear = torch.einsum("ng,bgik->bnik", skel.blended_weights, r_all)
-        parts.append((linear * blended[..., None, :]).sum(-1)
-                     + torch.einsum("ng,bgi->bni", skel.blended_weights, t_all))
-        verts = torch.cat(parts, dim=1)[:, skel.restore]
+        ordered = rest_verts[:, vs.order]
+        n_rigid = sum(vs.rigid_counts)
+        parts = [v @ r_all[:, g].transpose(1, 2) + t_all[:, g, None]
+                 for g, v in enumerate(ordered[:, :n_rigid].split(vs.rigid_counts, dim=1))]
+        linear = torch.einsum("ng,bgik->bnik", vs.blended_weights, r_all)
+        parts.append((linear * ordered[:, n_rigid:, None, :]).sum(-1)
+                     + torch.einsum("ng,bgi->bni", vs.blended_weights, t_all))
+        verts = torch.cat(parts, dim=1)[:, vs.restore]
         joints = (r_all[:, skel.bone_group] @ heads[..., None])[..., 0] + t_all[:, skel.bone_group]
-        floor = rest_verts[..., 2].amin(dim=1)
         shift = torch.stack([torch.zeros_like(floor), torch.zeros_like(floor), floor], dim=1)[:, None]
         glob = roma.rotvec_to_rotmat(pose.global_rotation.to(core.dtype).expand(batch, -1))
         trans = pose.translation.to(core.dtype).expand(batch, -1)[:, None]
@@ -266,8 +328,11 @@ class AnnyBodyModel(BodyModel):
         def place(points: torch.Tensor) -> torch.Tensor:
             return (points - shift) @ glob.transpose(1, 2) + trans
 
-        verts = place(verts)
-        return BodyOutput(verts, place(joints), self._keypoints(verts))
+        kb = self._keypoint_blend()
+        anchors = kb.template[None] + torch.einsum("bc,ckgd->bkgd", coeffs, kb.blend)
+        keypoints = (torch.einsum("bgij,bkgj->bki", r_all, anchors.expand(batch, -1, -1, -1))
+                     + torch.einsum("kg,bgi->bki", kb.weight, t_all))
+        return BodyOutput(place(verts), place(joints), place(keypoints))
 
     def _place_rigid(self, out: BodyOutput, pose: BodyPose) -> BodyOutput:
         batch = max(out.vertices.shape[0], pose.global_rotation.shape[0])

@@ -75,8 +75,13 @@ class BodyModel(torch.nn.Module):
     def num_vertices(self) -> int:
         return int(self.vertex_parts.shape[0])
 
-    def forward(self, shape: BodyShape, pose: BodyPose | None = None) -> BodyOutput:  # pragma: no cover
-        """The body posed; a batch-1 `shape` is one body in each of the pose batch's poses."""
+    def forward(self, shape: BodyShape, pose: BodyPose | None = None,
+                vertex_ids: torch.Tensor | None = None) -> BodyOutput:  # pragma: no cover
+        """The body posed; a batch-1 `shape` is one body in each of the pose batch's poses.
+
+        vertex_ids: only these vertices in `vertices` (joints and keypoints as always), which a backend
+        may compute for less than the whole mesh (a fit step looks at a few thousand of them).
+        """
         raise NotImplementedError
 
     def only_locals(self, names: tuple[str, ...]) -> BodyModel:

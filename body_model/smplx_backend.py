@@ -150,7 +150,12 @@ class SmplxBodyModel(BodyModel):
         verts, joints = self._run(shape, None)
         return BodyOutput(verts, joints, joints[:, self._keypoint_ids])
 
-    def forward(self, shape: BodyShape, pose: BodyPose | None = None) -> BodyOutput:
+    def forward(self, shape: BodyShape, pose: BodyPose | None = None,
+                vertex_ids: torch.Tensor | None = None) -> BodyOutput:
+        out = self._forward(shape, pose)
+        return out if vertex_ids is None else BodyOutput(out.vertices[:, vertex_ids], out.joints, out.keypoints)
+
+    def _forward(self, shape: BodyShape, pose: BodyPose | None) -> BodyOutput:
         if pose is None:
             return self.rest(shape)
         batch = pose.joint_rotations.shape[0]

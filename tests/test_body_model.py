@@ -212,3 +212,25 @@ def test_with_stature_coefficients_are_reused_only_for_that_very_shape(model):
     with torch.no_grad():
         shape.phenotypes[0, 0] = 1.0 - shape.phenotypes[0, 0]  # in place: the kept coefficients no longer apply
     assert not torch.allclose(fresh.rest(shape).vertices, before, atol=1e-3)
+
+
+def test_posing_a_few_vertices_gives_the_same_points_and_keypoints(model):
+    """forward(..., vertex_ids) poses only what a fit step looks at: same positions, keypoints and joints."""
+    shape = _shapes(1, seed=9)
+    g = torch.Generator().manual_seed(10)
+    pose = BodyPose(torch.randn(2, len(model.pose_joint_names), 3, generator=g) * 0.2,
+                    torch.randn(2, 3, generator=g) * 0.2, torch.randn(2, 3, generator=g))
+    ids = torch.randperm(model.num_vertices, generator=g)[:500]
+    full, few = model.forward(shape, pose), model.forward(shape, pose, vertex_ids=ids)
+    assert few.vertices.shape == (2, 500, 3)
+    assert torch.allclose(few.vertices, full.vertices[:, ids], atol=1e-5)
+    assert torch.allclose(few.keypoints, full.keypoints, atol=1e-5)
+    assert torch.allclose(few.joints, full.joints, atol=1e-5)
+
+
+def test_body_mesh_is_closed_and_outward(model):
+    """The fit culls back faces when it rasterises the body (exact only for a closed, outward-wound mesh)."""
+    import trimesh
+
+    mesh = trimesh.Trimesh(model.rest(model.default_shape()).vertices[0].numpy(), model.faces, process=False)
+    assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
