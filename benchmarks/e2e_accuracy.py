@@ -26,6 +26,10 @@ photos of people; real cameras, clothes, hair and poses add error that this does
     python benchmarks/e2e_accuracy.py --n 100 --seed 0 --workers 2 --markdown accuracy.md
     python benchmarks/e2e_accuracy.py --n 5 --conditions fb          # a quick look
 
+The conditions share each photo's analysis (pose, person mask, parser labels: measure.photo_cache,
+as `measure batch --photo-cache` gives a retailer re-running a batch), so fb pays for the front and
+back photos' analysis and fb+side for the side photo's; every fit runs afresh.
+
 Work is kept in --work (default .cache/e2e_accuracy/seed<S>-n<N>-...): the renders are reused when
 the command is run again with the same settings; the pipeline's results are measured afresh each run
 (their folders are cleared) unless --resume asks to continue an interrupted run of the same code.
@@ -48,6 +52,7 @@ os.environ.setdefault("ANNY_CACHE_DIR", str(Path(__file__).resolve().parent.pare
 
 from measure.ansur_tape import CHART_DIMENSION_TO_ANSUR, TAPE_PAIRS  # noqa: E402
 
+PHOTO_CACHE = "photo_cache"  # under --work: photo analyses shared by the conditions, cleared unless --resume
 CONDITIONS = {"fb": (False, False), "fb+weight": (True, False), "fb+side": (False, True)}
 SEXES = ("male", "female")
 SIZE_CHARTS = {"male": ("en13402-tops-men", "en13402-trousers-men"),
@@ -128,7 +133,10 @@ def run_condition(subjects_dir: Path, work: Path, cond: str, workers: int, devic
         def on_start(total: int, skipped: int) -> None:
             progress.update(task, total=total, completed=skipped)
 
-        run_batch(manifest, out, MeasurerWorker(device=device), workers=workers, resume=True,
+        # The conditions share each photo's analysis (pose, mask, parser labels) through a photo cache,
+        # as a retailer's re-run batch does (`measure batch --photo-cache`); the fit runs afresh each time.
+        run_batch(manifest, out, MeasurerWorker(device=device, photo_cache=str(work / PHOTO_CACHE)),
+                  workers=workers, resume=True,
                   on_start=on_start, on_record=lambda rec: progress.advance(task))
     return {rec["id"]: rec for rec in read_records(out)}
 
@@ -317,6 +325,10 @@ def main(argv: list[str] | None = None) -> None:
     t_synth = time.perf_counter() - t0
     results = {}
     t_conds = {}
+    if not args.resume:  # analyses made by older code must not pass for this run's
+        import shutil
+
+        shutil.rmtree(work / PHOTO_CACHE, ignore_errors=True)
     for cond in conditions:
         t = time.perf_counter()
         results[cond] = run_condition(subjects_dir, work, cond, args.workers, args.device, args.resume)

@@ -40,6 +40,10 @@ def batch(
         DEFAULT_CLOTHES, "--clothes", help="What people wear where the manifest has no clothes column or value: "
         "tight, fitted or everyday."
     ),
+    photo_cache: Path | None = typer.Option(
+        None, "--photo-cache", help="Folder that keeps each photo's analysis (pose, mask, parser labels): a later "
+        "batch with the same photos (other weights, charts, a side photo added) skips it. Shared by workers."
+    ),
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -68,6 +72,7 @@ def batch(
     load_charts(chart, garment)  # so does a bad chart
     factory = MeasurerWorker(chart=chart, garments=tuple(garment) if garment else None, device=device,
                              parser_weights=str(parser_weights) if parser_weights else None, clothes=clothes,
+                             photo_cache=str(photo_cache) if photo_cache else None,
                              threads=threads_per_worker(workers) if engine == "local" else None)
     console = Console(stderr=True)
     progress = Progress(

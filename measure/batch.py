@@ -373,6 +373,7 @@ class MeasurerWorker:
     parser_weights: str | None = None
     clothes: str = DEFAULT_CLOTHES  # for rows without a clothes value
     threads: int | None = None   # CPU threads per worker (several workers must not oversubscribe the cores)
+    photo_cache: str | None = None  # folder keeping photo analyses across rows, workers and runs (photo_cache)
 
     def __call__(self) -> PersonFn:
         if self.threads:
@@ -381,10 +382,12 @@ class MeasurerWorker:
 
             torch.set_num_threads(self.threads)
             cv2.setNumThreads(self.threads)
+        from measure.photo_cache import PhotoCache
         from measure.pipeline import Measurer
 
         measurer = Measurer(device=self.device, parser_weights=self.parser_weights, chart=self.chart,
-                            garments=self.garments, clothes=self.clothes)
+                            garments=self.garments, clothes=self.clothes,
+                            photo_cache=PhotoCache(self.photo_cache) if self.photo_cache else True)
 
         def measure_row(row: BatchRow) -> dict[str, Any]:
             height = parse_number(row, "height_cm")

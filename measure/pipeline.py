@@ -41,6 +41,7 @@ from measure.errors import (
     PhotoCheckError,
     from_image_error,
 )
+from measure.photo_cache import PhotoAnalysis, PhotoCache, photo_key
 from measure.result import (
     BodyParameters,
     FittedMesh,
@@ -82,6 +83,9 @@ class _Photo:
     mask: np.ndarray | None = None
     evidence: checks.ViewEvidence | None = None
     outline_agreement: float | None = None  # IoU of the pose detector's and the parser's person, when both ran
+    other_person: bool | None = None        # a second person was found (None: not looked for)
+    key: str | None = None                  # photo cache key (None: not cached)
+    known: PhotoAnalysis | None = None      # this photo's earlier analysis, from the cache
 
     @property
     def name(self) -> str:
@@ -101,6 +105,9 @@ class Measurer:
     outline comes from when the parser ran (OUTLINE_SOURCES). clothes: what people wear in the
     photos unless `measure` is told otherwise: 'tight' (the default, what measuring apps ask for),
     'fitted' or 'everyday' (body_model.garment_ease: the fit subtracts the garments' typical ease).
+    photo_cache: remembers the analysis (pose, mask, parser labels) of photos already measured, so the
+    same photos with other inputs skip it (measure.photo_cache): True keeps the last few in memory, a
+    PhotoCache may also keep them in a folder, False analyses every photo afresh.
     """
 
     def __init__(
@@ -117,6 +124,7 @@ class Measurer:
         parser: Any = None,
         outline: str = "pose",
         clothes: str = DEFAULT_CLOTHES,
+        photo_cache: PhotoCache | bool = True,
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
@@ -129,7 +137,7 @@ class Measurer:
         self._pose: PoseDetector | None = None
         self._parser: Any = parser
         self._parser_note: str | None = None
-        self._parser_loaded = parser is not None
+        self._parser_loaded = self._parser_given = parser is not None
         self._body_model: Any = None
         self._chart: Any = None
         if preference not in ("slim", "regular", "loose"):
@@ -139,6 +147,7 @@ class Measurer:
             raise OutOfRangeError("outline", f"{outline!r} is not one of {', '.join(OUTLINE_SOURCES)}")
         self.outline = outline
         self.clothes = checks.check_clothes(clothes)
+        self.photo_cache = PhotoCache() if photo_cache is True else (photo_cache or None)
         self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
 
     # ------------------------------------------------------------------ models, loaded once
@@ -230,16 +239,23 @@ class Measurer:
         side_name = photos[2].name if side is not None else None
         lap("load")
 
+        settings = self._analysis_settings()
+        for photo in photos:  # photos measured before skip their pose and parser analysis (photo_cache)
+            if settings is not None and self.photo_cache is not None:
+                photo.key = photo_key(photo.rgb, settings)
+                photo.known = self.photo_cache.get(photo.key)
         # The side photo is optional: one the checks reject is left out (a warning), the others must pass.
         for photo in list(photos):
-            photo.detection = self.pose_detector.detect(photo.rgb)
+            photo.detection = photo.known.detection if photo.known else self.pose_detector.detect(photo.rgb)
             ok, frame = _checked(photo, photos, warnings, checks.check_person, photo.detection, photo.name)
             if ok:
                 warnings.extend(frame.warnings)
         lap("pose")
         for photo in list(photos):
             if self.check_other_people:
-                other = self.pose_detector.detect_other_person(photo.rgb, photo.detection)
+                other = (photo.known.other_person if photo.known and photo.known.other_person is not None
+                         else self.pose_detector.detect_other_person(photo.rgb, photo.detection))
+                photo.other_person = other
                 ok, _ = _checked(photo, photos, warnings, checks.check_single_person, photo.detection, photo.name,
                                  other_person_found=other)
                 if not ok:
@@ -255,21 +271,11 @@ class Measurer:
         if parser is None:
             warnings.append(QualityWarning("no_parser", self._parser_note or "no parser", None))
         for photo in photos:
-            if parser is not None:
-                photo.labels = parser.predict(photo.rgb)
-            combined = combine_person_mask(photo.detection.mask, photo.labels)
-            photo.outline_agreement = combined.agreement_iou
-            if photo.labels is not None and combined.source == "pose":
+            disagrees = self._parse(photo, parser)
+            if disagrees:
                 warnings.append(QualityWarning(
                     "parser_disagrees", f"the parser's person outline disagrees with the pose detector's "
-                    f"(IoU {combined.agreement_iou:.2f}); its labels were not used", photo.name))
-                photo.labels = None
-            if photo.labels is None or self.outline == "pose":
-                photo.mask, _agreement = refine_person_mask(photo.rgb, photo.detection.mask)
-            else:
-                photo.mask = combined.mask
-            if photo.labels is not None:
-                photo.labels = labels_on_mask(photo.mask, photo.labels)
+                    f"(IoU {photo.outline_agreement:.2f}); its labels were not used", photo.name))
         lap("parse")
 
         for photo in list(photos):
@@ -326,6 +332,46 @@ class Measurer:
         return result
 
     # ------------------------------------------------------------------ stages
+
+    def _analysis_settings(self) -> str | None:
+        """Everything besides the pixels that shapes a photo's analysis (photo cache key); None: don't cache."""
+        if self._parser_given:
+            return None  # a parser object handed in: no stable identity to key on
+        if not self.use_parser:
+            parser = "off"
+        else:
+            from parsing.inference import default_weights_path
+
+            path = Path(self.parser_weights) if self.parser_weights else default_weights_path()
+            stat = path.stat() if path.is_file() else None
+            parser = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}" if stat else "none"
+        return (f"parser={parser}|device={resolve_device(self.device)}|outline={self.outline}|"
+                f"work_side={self.work_side}|others={self.check_other_people}")
+
+    def _parse(self, photo: _Photo, parser: Any) -> bool:
+        """Person mask and labels of a photo (from the cache when it was analysed before); True when the
+        parser's outline was rejected."""
+        known = photo.known
+        if known is not None:
+            photo.labels, photo.mask, photo.outline_agreement = known.labels, known.mask, known.outline_agreement
+            return known.parser_disagrees
+        if parser is not None:
+            photo.labels = parser.predict(photo.rgb)
+        combined = combine_person_mask(photo.detection.mask, photo.labels)
+        photo.outline_agreement = combined.agreement_iou
+        disagrees = photo.labels is not None and combined.source == "pose"
+        if disagrees:
+            photo.labels = None
+        if photo.labels is None or self.outline == "pose":
+            photo.mask, _agreement = refine_person_mask(photo.rgb, photo.detection.mask)
+        else:
+            photo.mask = combined.mask
+        if photo.labels is not None:
+            photo.labels = labels_on_mask(photo.mask, photo.labels)
+        if photo.key is not None and self.photo_cache is not None:
+            self.photo_cache.put(photo.key, PhotoAnalysis(photo.detection, photo.other_person, photo.labels,
+                                                          photo.mask, photo.outline_agreement, disagrees))
+        return disagrees
 
     def _load(self, kind: str, source: image_io.ImageSource) -> _Photo:
         try:
