@@ -1,7 +1,8 @@
 """End-to-end speed: seconds per person (two photos) by stage, and batch throughput with 1 and 2 workers.
 
 Data: the shipped sample pair (assets/samples/front.jpg, back.jpg: 1280x960 synthetic renders of
-one person) unless --front/--back/--height are given. The first measurement of a fresh `Measurer`
+one person) unless --front/--back/--height are given. The photo cache is off: every run analyses the
+photos as it would a new person's. The first measurement of a fresh `Measurer`
 includes model loading; it is reported separately from the warm per-person times.
 
     python benchmarks/e2e_speed.py [--runs 3] [--batch 4] [--workers 1 2] [--device cpu]
@@ -30,7 +31,7 @@ def per_person(front: Path, back: Path, height: float, sex: str | None, runs: in
     from measure.pipeline import Measurer
 
     t0 = time.perf_counter()
-    measurer = Measurer(device=device)
+    measurer = Measurer(device=device, photo_cache=False)  # every run analyses the photos, as for new people
     first = measurer.measure(front, back, height, sex=sex)
     cold = time.perf_counter() - t0
     timings = [first.timings]
@@ -61,7 +62,7 @@ def batch_throughput(front: Path, back: Path, height: float, sex: str | None, si
                 for i in range(size):
                     w.writerow([f"p{i}", str(front), str(back), height, sex or ""])
             t0 = time.perf_counter()
-            worker = MeasurerWorker(device=device, threads=threads_per_worker(n))
+            worker = MeasurerWorker(device=device, threads=threads_per_worker(n), photo_cache=False)
             summary = run_batch(manifest, Path(tmp) / "out", worker, workers=n)
             secs = time.perf_counter() - t0
         print(f"{n:8d} {secs:9.1f} {60.0 * size / secs:11.2f} {summary.ok:4d} {summary.errors:7d}")

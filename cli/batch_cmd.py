@@ -72,7 +72,7 @@ def batch(
     load_charts(chart, garment)  # so does a bad chart
     factory = MeasurerWorker(chart=chart, garments=tuple(garment) if garment else None, device=device,
                              parser_weights=str(parser_weights) if parser_weights else None, clothes=clothes,
-                             photo_cache=str(photo_cache) if photo_cache else None,
+                             photo_cache=str(photo_cache) if photo_cache else True,
                              threads=threads_per_worker(workers) if engine == "local" else None)
     console = Console(stderr=True)
     progress = Progress(

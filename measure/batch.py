@@ -373,7 +373,8 @@ class MeasurerWorker:
     parser_weights: str | None = None
     clothes: str = DEFAULT_CLOTHES  # for rows without a clothes value
     threads: int | None = None   # CPU threads per worker (several workers must not oversubscribe the cores)
-    photo_cache: str | None = None  # folder keeping photo analyses across rows, workers and runs (photo_cache)
+    photo_cache: str | bool = True  # analyses of photos seen before: True in memory, a folder shared by workers
+    #                                 and runs (measure.photo_cache), False: every photo afresh
 
     def __call__(self) -> PersonFn:
         if self.threads:
@@ -387,7 +388,8 @@ class MeasurerWorker:
 
         measurer = Measurer(device=self.device, parser_weights=self.parser_weights, chart=self.chart,
                             garments=self.garments, clothes=self.clothes,
-                            photo_cache=PhotoCache(self.photo_cache) if self.photo_cache else True)
+                            photo_cache=PhotoCache(self.photo_cache) if isinstance(self.photo_cache, str)
+                            else self.photo_cache)
 
         def measure_row(row: BatchRow) -> dict[str, Any]:
             height = parse_number(row, "height_cm")

@@ -104,3 +104,5 @@ def test_batch_workers_share_a_photo_cache_folder(tmp_path, monkeypatch):
     assert built["cache"].folder == tmp_path / "analyses" and built["cache"].folder.is_dir()
     MeasurerWorker()()
     assert built["cache"].folder is None  # memory only by default
+    MeasurerWorker(photo_cache=False)()
+    assert built["cache"] is None
