@@ -92,7 +92,7 @@ class _Skeleton:
 
 @dataclass(frozen=True)
 class _VertexSet:
-    """Vertices posed together (all, or those a fit looks at plus the keypoints' support), ready for skinning.
+    """Vertices posed together (all, or those a fit step looks at), ready for skinning.
 
     Most vertices follow one group alone: they are sorted by group so each group is one small matrix
     product, and only the rest blend several transforms.
