@@ -70,6 +70,12 @@ def batch(
     clothes = check_clothes(clothes)
     read_manifest(manifest)  # a bad manifest fails before workers start
     load_charts(chart, garment)  # so does a bad chart
+    if photo_cache is not None:  # and a photo cache folder that cannot be one
+        try:
+            photo_cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise OutOfRangeError("--photo-cache", f"{photo_cache}: not a usable folder ({why})") from None
     factory = MeasurerWorker(chart=chart, garments=tuple(garment) if garment else None, device=device,
                              parser_weights=str(parser_weights) if parser_weights else None, clothes=clothes,
                              photo_cache=str(photo_cache) if photo_cache else True,

@@ -106,3 +106,19 @@ def test_batch_workers_share_a_photo_cache_folder(tmp_path, monkeypatch):
     assert built["cache"].folder is None  # memory only by default
     MeasurerWorker(photo_cache=False)()
     assert built["cache"] is None
+
+
+def test_batch_photo_cache_that_is_not_a_folder_is_a_one_line_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"id,front,back,height_cm\np1,{SAMPLES / 'front.jpg'},{SAMPLES / 'back.jpg'},170\n")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["batch", str(manifest), "--out", str(tmp_path / "out"),
+                                      "--photo-cache", str(blocker)])
+    assert result.exit_code == 12
+    assert "--photo-cache" in result.output and "a_file" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # nothing started
