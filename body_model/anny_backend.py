@@ -60,6 +60,7 @@ class _Blend:
     bone_heads: torch.Tensor    # (K, J, 3)
     z: torch.Tensor             # (K, V) the vertices' z, for the stature alone
     local_ids: torch.Tensor | None  # indices into local_names kept; None = all
+    dropped: torch.Tensor | None    # (L,) bool: the locals not kept, which a shape must leave at 0
 
 
 def _build_anny(device: str):
@@ -176,7 +177,8 @@ class AnnyBodyModel(BodyModel):
                                    [self.joint_names.index(b) for b in POSE_JOINTS.values()])
         regressor = anny.KeypointsRegressor.coco(core, labels=list(KEYPOINT_NAMES))
         self.register_buffer("_keypoint_weights", regressor.regression_weights.detach().clone(), persistent=False)
-        self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.blendshapes[:, :, 2].clone(), None)
+        self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.blendshapes[:, :, 2].clone(),
+                             None, None)
         self._restricted: dict[tuple[str, ...], AnnyBodyModel] = {}
         self._known_coefficients: tuple[tuple, torch.Tensor] | None = None
         self._vertex_sets: dict[bytes | None, _VertexSet] = {}
@@ -211,13 +213,10 @@ class AnnyBodyModel(BodyModel):
         local = local.to(device=core.device, dtype=core.dtype).expand(batch, -1)
         if local.shape[1] != len(self.local_names):
             raise ValueError(f"local must be (B, {len(self.local_names)}), got {tuple(local.shape)}")
-        kept = self._blend.local_ids
-        if kept is not None:
-            others = torch.ones(local.shape[1], dtype=torch.bool, device=local.device)
-            others[kept] = False
-            if bool(local.detach()[:, others].any()):
+        if self._blend.local_ids is not None:
+            if bool(local.detach()[:, self._blend.dropped].any()):
                 raise ValueError("this model blends only some local changes (only_locals); the shape moves others")
-            local = local[:, kept]
+            local = local[:, self._blend.local_ids]
         # Anny's signed split into (positive, negative) targets, gradient 1 at zero on both sides.
         pos = local * (local >= 0).to(local.dtype)
         neg = -local * (-local >= 0).to(local.dtype)
@@ -239,9 +238,11 @@ class AnnyBodyModel(BodyModel):
             # Columns: phenotypes, then each local's (positive, negative) pair as coefficients() stacks them.
             cols = torch.cat([torch.arange(n_pheno), (n_pheno + 2 * ids[:, None] + torch.arange(2)).reshape(-1)])
             full = self._blend
+            dropped = torch.ones(len(self.local_names), dtype=torch.bool)
+            dropped[ids] = False
             reduced = copy.copy(self)
             reduced._blend = _Blend(full.vertices[cols].contiguous(), full.bone_heads[cols].contiguous(),
-                                    full.z[cols].contiguous(), ids)
+                                    full.z[cols].contiguous(), ids, dropped)
             reduced._restricted = {}
             reduced._known_coefficients = None
             reduced._vertex_sets = {}

@@ -373,8 +373,9 @@ class MeasurerWorker:
     parser_weights: str | None = None
     clothes: str = DEFAULT_CLOTHES  # for rows without a clothes value
     threads: int | None = None   # CPU threads per worker (several workers must not oversubscribe the cores)
-    photo_cache: str | bool = True  # analyses of photos seen before: True in memory, a folder shared by workers
-    #                                 and runs (measure.photo_cache), False: every photo afresh
+    # Analyses of photos seen before (measure.photo_cache): True in memory, a folder path shared by workers
+    # and runs, False: every photo afresh.
+    photo_cache: str | bool = True
 
     def __call__(self) -> PersonFn:
         if self.threads:

@@ -239,11 +239,10 @@ class Measurer:
         side_name = photos[2].name if side is not None else None
         lap("load")
 
-        settings = self._analysis_settings()
-        for photo in photos:  # photos measured before skip their pose and parser analysis (photo_cache)
-            if settings is not None and self.photo_cache is not None:
-                photo.key = photo_key(photo.rgb, settings)
-                photo.known = self.photo_cache.get(photo.key)
+        settings = self._analysis_settings() if self.photo_cache is not None else None
+        for photo in photos if settings is not None else ():  # photos seen before skip pose and parser
+            photo.key = photo_key(photo.rgb, settings)
+            photo.known = self.photo_cache.get(photo.key)
         # The side photo is optional: one the checks reject is left out (a warning), the others must pass.
         for photo in list(photos):
             photo.detection = photo.known.detection if photo.known else self.pose_detector.detect(photo.rgb)
@@ -253,7 +252,8 @@ class Measurer:
         lap("pose")
         for photo in list(photos):
             if self.check_other_people:
-                other = (photo.known.other_person if photo.known and photo.known.other_person is not None
+                # (the cache key includes check_other_people: an entry made with it on has the answer)
+                other = (photo.known.other_person if photo.known
                          else self.pose_detector.detect_other_person(photo.rgb, photo.detection))
                 photo.other_person = other
                 ok, _ = _checked(photo, photos, warnings, checks.check_single_person, photo.detection, photo.name,
