@@ -1,6 +1,7 @@
 """End-to-end accuracy on real people's body shapes: ANSUR II twins -> renders -> `measure batch` -> tape.
 
-For a seeded sample of ANSUR II subjects per sex (data: ANSUR_II_{MALE,FEMALE}_Public.csv), each
+For a seeded sample of ANSUR II evaluation-fold subjects per sex (measure.ansur_split: the one in five
+that no learned model trains on; data: ANSUR_II_{MALE,FEMALE}_Public.csv), each
 subject's body twin (an Anny body fitted to their stature, weight, girths, breadths and depths,
 measure.twins) is rendered front, back and side as phone photos (measure.synth: varied clothes,
 backgrounds, poses, camera distance and focal length in EXIF). The photos go through the full
@@ -11,7 +12,10 @@ pipeline exactly as a user's would (`measure batch` machinery with the real `Mea
     fb+weight  front + back + height + weight
     fb+side    front + back + side + height
 
-and every output is compared with the subject's REAL tape value (not the twin's). In the same table:
+and every output is compared with the subject's REAL tape value (not the twin's). The pipeline runs
+with outline girths (measure.profile_girths), whose results also carry the fitted body's own girths:
+`--girths` picks which the tables show (default: the fitted body's, as the pipeline gives by default),
+the other is summed up in one line per sex. In the same table:
 linear regression from height only and from height + weight (measure.baselines), fitted per sex on
 the other ANSUR subjects (the evaluated ones left out), and the twins' own values ("twin": how
 closely Anny's shape space reproduces these people; the pipeline cannot be expected to do better).
@@ -55,6 +59,7 @@ from measure.ansur_tape import CHART_DIMENSION_TO_ANSUR, TAPE_PAIRS  # noqa: E40
 PHOTO_CACHE = "photo_cache"  # under --work: photo analyses shared by the conditions, cleared unless --resume
 CONDITIONS = {"fb": (False, False), "fb+weight": (True, False), "fb+side": (False, True)}
 SEXES = ("male", "female")
+OUTLINE_GIRTH_LABELS = ("chest", "waist", "hip", "thigh")  # girths measure.profile_girths can give
 SIZE_CHARTS = {"male": ("en13402-tops-men", "en13402-trousers-men"),
                "female": ("en13402-tops-women", "en13402-trousers-women")}
 
@@ -67,19 +72,21 @@ def make_subjects(work: Path, n: int, seed: int, sexes: list[str], views: tuple[
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from body_model.data_paths import require_data_dir
+    from measure.ansur_split import is_evaluation_subject
     from measure.synth import read_ansur_csv, write_synth
     from measure.twins import TwinMaker
 
     settings = {"n": n, "seed": seed, "sexes": sexes, "views": list(views), "size": list(size), "clothes": clothes,
-                "n_train": n_train, "version": 4}
+                "n_train": n_train, "version": 5}
     subjects_dir = work / "subjects"
     stamp = subjects_dir / "settings.json"
     if stamp.is_file() and json.loads(stamp.read_text()) == settings and (subjects_dir / "truth.csv").is_file():
         print(f"reusing renders in {subjects_dir}")
         return subjects_dir, None
     data = require_data_dir("ansur2")
+    # Evaluation-fold subjects only: the outline girth model learned from the others' twins.
     subjects = [s for f in ("ANSUR_II_MALE_Public.csv", "ANSUR_II_FEMALE_Public.csv")
-                for s in read_ansur_csv(data / f)]
+                for s in read_ansur_csv(data / f) if is_evaluation_subject(s.sex, s.subject_id)]
     tasks: dict[str, int] = {}
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn()) as progress:
@@ -135,8 +142,9 @@ def run_condition(subjects_dir: Path, work: Path, cond: str, workers: int, devic
 
         # The conditions share each photo's analysis (pose, mask, parser labels) through a photo cache,
         # as a retailer's re-run batch does (`measure batch --photo-cache`); the fit runs afresh each time.
-        run_batch(manifest, out, MeasurerWorker(device=device, photo_cache=str(work / PHOTO_CACHE)),
-                  workers=workers, resume=True,
+        # Outline girths: their results also carry the fitted body's own (`body_value`), so one run gives both.
+        worker = MeasurerWorker(device=device, photo_cache=str(work / PHOTO_CACHE), girths="outline")
+        run_batch(manifest, out, worker, workers=workers, resume=True,
                   on_start=on_start, on_record=lambda rec: progress.advance(task))
     return {rec["id"]: rec for rec in read_records(out)}
 
@@ -157,8 +165,10 @@ def predicted_sizes(values: dict[str, float], charts) -> dict[str, str]:
     return {c.name: recommend(values, c).size for c in charts}
 
 
-def evaluate(subjects_dir: Path, results: dict[str, dict[str, dict]]) -> dict:
-    """Per sex: errors per method and measurement, size agreement per method and chart, timings."""
+def evaluate(subjects_dir: Path, results: dict[str, dict[str, dict]], girths: str = "body") -> dict:
+    """Per sex: errors per method and measurement, size agreement per method and chart, timings. The pipeline
+    ran with outline girths, whose results also carry the fitted body's (`body_value`): `girths` says which
+    the tables show; the other is summed up in one line per sex."""
     from body_model.ansur import read_ansur
     from body_model.data_paths import require_data_dir
     from measure.baselines import fit_baselines
@@ -180,9 +190,13 @@ def evaluate(subjects_dir: Path, results: dict[str, dict[str, dict]]) -> dict:
         baselines = fit_baselines(table, targets, exclude_ids=[truth[i]["subject_id"] for i in ids])
         charts = [load_chart(name) for name in SIZE_CHARTS[sex]]
         methods: dict[str, dict[str, dict[str, float]]] = {}  # method -> id -> {ours name: value}
+        other: dict[str, dict[str, dict[str, float]]] = {}  # the girths taken the other way, for comparison
         for cond, recs in results.items():
-            methods[cond] = {i: {k: v["value"] for k, v in recs[i]["result"]["measurements"].items()}
-                             for i in ids if i in recs and recs[i].get("status") == "ok"}
+            ok = [i for i in ids if i in recs and recs[i].get("status") == "ok"]
+            outline = {i: {k: v["value"] for k, v in recs[i]["result"]["measurements"].items()} for i in ok}
+            body = {i: {k: v.get("body_value", v["value"]) for k, v in recs[i]["result"]["measurements"].items()}
+                    for i in ok}
+            methods[cond], other[cond] = (body, outline) if girths == "body" else (outline, body)
         for kind, base in baselines.items():
             per = {}
             for i in ids:
@@ -206,15 +220,10 @@ def evaluate(subjects_dir: Path, results: dict[str, dict[str, dict]]) -> dict:
                 diffs = []
                 for i in per:
                     want = true_sizes(tapes[i], [chart])[chart.name]
-                    if method in results:
-                        rec = results[method][i]["result"]
-                        got = next((s.get("nearest") or s.get("size") for s in rec["sizes"]
-                                    if s["chart"] == chart.name), None)
-                    else:
-                        vals = dict(per[i])
-                        if any(d not in vals or vals[d] is None for d in chart.primary):
-                            continue
-                        got = predicted_sizes(vals, [chart])[chart.name]
+                    vals = dict(per[i])  # the pipeline's own sizes would follow its girths, not the table's
+                    if any(d not in vals or vals[d] is None for d in chart.primary):
+                        continue
+                    got = predicted_sizes(vals, [chart])[chart.name]
                     if got is None or want is None:
                         continue
                     diffs.append(abs(chart.labels.index(got) - chart.labels.index(want)))
@@ -224,8 +233,12 @@ def evaluate(subjects_dir: Path, results: dict[str, dict[str, dict]]) -> dict:
         seconds = {cond: float(np.median([recs[i]["seconds"] for i in ids if i in recs]))
                    for cond, recs in results.items() if any(i in recs for i in ids)}
         failed = {cond: sum(1 for i in ids if i not in methods[cond]) for cond in results}
+        other_errors = {cond: {p.label: np.array([per[i][p.ours] - tapes[i][p.ansur] for i in per])
+                               for p in TAPE_PAIRS if p.label in OUTLINE_GIRTH_LABELS}
+                        for cond, per in other.items()}
         report[sex] = {"n": len(ids), "errors": errors, "sizes": sizes, "seconds": seconds, "failed": failed,
-                       "methods": list(methods)}
+                       "methods": list(methods), "other_errors": other_errors,
+                       "other": "outline" if girths == "body" else "body"}
     return report
 
 
@@ -235,6 +248,15 @@ def _cell(err: np.ndarray, allow: float) -> str:
     if len(err) == 0:
         return "-"
     return f"{np.abs(err).mean():.2f} / {100 * (np.abs(err) <= allow).mean():.0f}%"
+
+
+def _other_line(rep: dict) -> str:
+    """The same girths taken the other way (fitted body / photo outline widths), MAE in cm."""
+    parts = [f"{cond} " + "/".join(f"{np.abs(e).mean():.2f}" if len(e) else "-" for e in errs.values())
+             for cond, errs in rep["other_errors"].items()]
+    way = "from the photos' outline widths (--girths outline)" if rep["other"] == "outline" else \
+        "measured on the fitted body (--girths body)"
+    return f"Girths {way} instead ({'/'.join(OUTLINE_GIRTH_LABELS)} MAE, cm): " + "; ".join(parts)
 
 
 def tables_markdown(report: dict, header: str) -> str:
@@ -255,6 +277,7 @@ def tables_markdown(report: dict, header: str) -> str:
                 exact, within, k = rep["sizes"][m][garment]
                 cells.append("-" if k == 0 else f"{100 * exact:.0f}% / {100 * within:.0f}%")
             lines.append(f"| EN 13402-3 {garment} size: same / within 1 | " + " | ".join(cells) + " |")
+        lines.append(_other_line(rep))
         lines.append("")
     lines.append("Cells: MAE in cm / share within the ISO 20685-1 allowable error, against the subjects' real tape "
                  "values. fb = front+back photos + height; +weight; +side photo. height, height+weight: linear "
@@ -289,6 +312,7 @@ def print_report(report: dict, header: str) -> None:
                 row.append("-" if k == 0 else f"{100 * exact:.0f}% / {100 * within:.0f}%")
             table.add_row(f"{garment} size same / ±1", *row)
         console.print(table)
+        console.print(_other_line(rep))
         console.print("median pipeline seconds per person: "
                       + ", ".join(f"{c} {s:.1f}" for c, s in rep["seconds"].items()))
 
@@ -301,10 +325,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sex", choices=["male", "female", "both"], default="both")
     ap.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated: " + ", ".join(CONDITIONS))
     ap.add_argument("--size", default="1280x960", help="photo size HEIGHTxWIDTH")
-    ap.add_argument("--clothes", choices=["everyday", "fitted"], default="everyday",
+    ap.add_argument("--clothes", choices=["everyday", "fitted", "tight"], default="everyday",
                     help="what the renders wear (and what the pipeline is told they wear)")
     ap.add_argument("--train", type=int, default=300, help="random Anny bodies per sex for the twin surrogate")
     ap.add_argument("--device", default="cpu", help="pipeline device: cpu, cuda or auto")
+    ap.add_argument("--girths", choices=["body", "outline"], default="body",
+                    help="which torso and thigh girths the tables show: measured on the fitted body (the "
+                         "pipeline's default) or from the photos' outline widths; the other gets one line")
     ap.add_argument("--work", type=Path, default=None, help="work folder (renders, batch results)")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted run: keep the pipeline "
                                                           "results already in --work (same code only)")
@@ -333,14 +360,15 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         results[cond] = run_condition(subjects_dir, work, cond, args.workers, args.device, args.resume)
         t_conds[cond] = time.perf_counter() - t
-    report = evaluate(subjects_dir, results)
+    report = evaluate(subjects_dir, results, args.girths)
     total = time.perf_counter() - t0
     n_people = sum(rep["n"] for rep in report.values())
     timing = f"synth {t_synth:.0f} s" + (f" (twins {synth.seconds_twin:.0f} s, renders {synth.seconds_render:.0f} s)"
                                          if synth else " (reused)")
     timing += "; " + ", ".join(f"{c} {s:.0f} s" for c, s in t_conds.items())
     header = (f"End-to-end accuracy on ANSUR II body twins (data: ANSUR_II_{{MALE,FEMALE}}_Public.csv), seed "
-              f"{args.seed}, {args.n} per sex, clothes {args.clothes}, photos {args.size}, workers {args.workers}, "
+              f"{args.seed}, {args.n} per sex, clothes {args.clothes}, girths {args.girths}, photos {args.size}, "
+              f"workers {args.workers}, "
               f"device {args.device}; {total:.0f} s in all for {n_people} people ({timing})")
     print_report(report, header)
     if args.markdown:

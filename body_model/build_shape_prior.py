@@ -42,11 +42,12 @@ def cross_validated_residuals(x: np.ndarray, y: np.ndarray, alpha: float, folds:
     return res
 
 
-def build_model(table_x: np.ndarray, table_y: np.ndarray, inputs: tuple[str, ...], alpha: float) -> LinearPrior:
+def build_model(table_x: np.ndarray, table_y: np.ndarray, inputs: tuple[str, ...], alpha: float,
+                targets: tuple[str, ...] = TARGETS) -> LinearPrior:
     mean, scale, coef, intercept = fit_ridge(table_x, table_y, alpha)
     res = cross_validated_residuals(table_x, table_y, alpha)
     return LinearPrior(
-        inputs=inputs, targets=TARGETS, mean=mean, scale=scale, coef=coef, intercept=intercept,
+        inputs=inputs, targets=targets, mean=mean, scale=scale, coef=coef, intercept=intercept,
         residual_std=res.std(axis=0), residual_mae=np.abs(res).mean(axis=0), n_subjects=len(table_x),
     )
 

@@ -117,6 +117,7 @@ class ShapePrior:
 
     models: dict[tuple[str, str], LinearPrior]
     source: str
+    path: str = ""
 
     def model(self, sex: str | None, with_weight: bool, with_side: bool) -> LinearPrior:
         key_sex = sex if sex in ("male", "female") else "any"
@@ -124,7 +125,7 @@ class ShapePrior:
         try:
             return self.models[(key_sex, name)]
         except KeyError as exc:
-            raise PriorError(f"{PRIOR_PATH}: no prior for sex={key_sex} inputs={name}") from exc
+            raise PriorError(f"{self.path or PRIOR_PATH}: no model for sex={key_sex} inputs={name}") from exc
 
 
 def load_shape_prior(path: str | Path | None = None) -> ShapePrior:
@@ -144,4 +145,4 @@ def _load(path: str) -> ShapePrior:
         }
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise PriorError(f"{p}: unreadable shape prior ({exc})") from exc
-    return ShapePrior(models=models, source=str(raw.get("source", "")))
+    return ShapePrior(models=models, source=str(raw.get("source", "")), path=str(p))

@@ -40,6 +40,10 @@ def batch(
         DEFAULT_CLOTHES, "--clothes", help="What people wear where the manifest has no clothes column or value: "
         "tight, fitted or everyday."
     ),
+    girths: str = typer.Option(
+        "body", "--girths", help="Torso and thigh girths measured on the fitted body (body, the default) or read "
+        "from the photos' outline widths (outline)."
+    ),
     photo_cache: Path | None = typer.Option(
         None, "--photo-cache", help="Folder that keeps each photo's analysis (pose, mask, parser labels): a later "
         "batch with the same photos (other weights, charts, a side photo added) skips it. Shared by workers."
@@ -68,6 +72,10 @@ def batch(
 
         _import_ray()  # a clear error (exit 3) before any work when Ray is missing
     clothes = check_clothes(clothes)
+    from measure.profile_girths import GIRTH_SOURCES
+
+    if girths not in GIRTH_SOURCES:
+        raise OutOfRangeError("--girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")
     read_manifest(manifest)  # a bad manifest fails before workers start
     load_charts(chart, garment)  # so does a bad chart
     if photo_cache is not None:  # and a photo cache folder that cannot be one
@@ -78,7 +86,7 @@ def batch(
             raise OutOfRangeError("--photo-cache", f"{photo_cache}: not a usable folder ({why})") from None
     factory = MeasurerWorker(chart=chart, garments=tuple(garment) if garment else None, device=device,
                              parser_weights=str(parser_weights) if parser_weights else None, clothes=clothes,
-                             photo_cache=str(photo_cache) if photo_cache else True,
+                             photo_cache=str(photo_cache) if photo_cache else True, girths=girths,
                              threads=threads_per_worker(workers) if engine == "local" else None)
     console = Console(stderr=True)
     progress = Progress(

@@ -54,6 +54,10 @@ def photos(
     garment: list[str] | None = typer.Option(
         None, "--garment", help="Garment type(s) to size, e.g. tops, trousers (repeat; default: all)."
     ),
+    girths: str = typer.Option(
+        "body", "--girths", help="Torso and thigh girths measured on the fitted body like the rest (body, the "
+        "default) or read from the photos' outline widths (outline; see the README)."
+    ),
     preference: str = typer.Option("regular", "--fit", help="Fit preference: slim, regular or loose."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
     out: Path | None = typer.Option(
@@ -75,7 +79,7 @@ def photos(
     from measure.pipeline import Measurer
 
     measurer = Measurer(device=device, parser_weights=parser_weights, use_parser=not no_parser, chart=chart,
-                        garments=garment, preference=preference, clothes=clothes)
+                        garments=garment, preference=preference, clothes=clothes, girths=girths)
     if as_json:
         result = measurer.measure(front, back, height, weight_kg=weight, sex=sex, side=side)
     else:

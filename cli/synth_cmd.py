@@ -28,8 +28,9 @@ def synth(
     views: str = typer.Option("front,back,side", "--views", help="Comma-separated views (front and back required)."),
     size: str = typer.Option("1280x960", "--size", help="Image size HEIGHTxWIDTH in pixels."),
     workers: int = typer.Option(1, "--workers", min=1, help="Processes rendering subjects in parallel."),
-    clothes: str = typer.Option("everyday", "--clothes", help="everyday (any outfit, coats and dresses too) "
-                                "or fitted (close-fitting top and trousers)."),
+    clothes: str = typer.Option("everyday", "--clothes", help="everyday (any outfit, coats and dresses too), "
+                                "fitted (close-fitting top and trousers) or tight (skin-tight top and leggings "
+                                "or shorts)."),
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

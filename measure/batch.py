@@ -376,6 +376,7 @@ class MeasurerWorker:
     # Analyses of photos seen before (measure.photo_cache): True in memory, a folder path shared by workers
     # and runs, False: every photo afresh.
     photo_cache: str | bool = True
+    girths: str = "body"  # where torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES)
 
     def __call__(self) -> PersonFn:
         if self.threads:
@@ -388,7 +389,7 @@ class MeasurerWorker:
         from measure.pipeline import Measurer
 
         measurer = Measurer(device=self.device, parser_weights=self.parser_weights, chart=self.chart,
-                            garments=self.garments, clothes=self.clothes,
+                            garments=self.garments, clothes=self.clothes, girths=self.girths,
                             photo_cache=PhotoCache(self.photo_cache) if isinstance(self.photo_cache, str)
                             else self.photo_cache)
 

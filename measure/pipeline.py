@@ -13,8 +13,12 @@ Stages (each timed in `Result.timings`):
    right way round (measure.checks); fatal problems raise `measure.errors`, others become warnings.
    The side photo is optional: one that fails a photo check, or whose outline is in doubt, is left
    out with a `side_unused` warning.
-5. fit: the body model fitted to the views with the stature fixed to the given height (body_model.fit).
-6. measure: ISO 8559-1 measurements on the fitted rest-pose body, each with an uncertainty.
+5. fit: the body model fitted to the views with the stature fixed to the given height (body_model.fit),
+   the pose detector's keypoints first moved onto the body model's definitions (measure.keypoint_calibration).
+6. measure: ISO 8559-1 measurements on the fitted rest-pose body, each with an uncertainty; with
+   `girths="outline"` the torso and thigh girths (chest, bust, waist, hip, thigh) come instead from
+   the photos' outline widths, read with the fitted body and turned into girths by models learned on
+   ANSUR II body twins (measure.profile_girths).
 7. size: the recommendation per garment of the chosen size chart.
 
 Models load once per `Measurer` (lazily, at the first photo that gets that far), so a batch worker
@@ -107,7 +111,11 @@ class Measurer:
     'fitted' or 'everyday' (body_model.garment_ease: the fit subtracts the garments' typical ease).
     photo_cache: remembers the analysis (pose, mask, parser labels) of photos already measured, so the
     same photos with other inputs skip it (measure.photo_cache): True keeps the last few in memory, a
-    PhotoCache may also keep them in a folder, False analyses every photo afresh.
+    PhotoCache may also keep them in a folder, False analyses every photo afresh. girths: where the
+    torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES): "body" (measured on the
+    fitted body like every other measurement, the default) or "outline" (the photos' outline widths
+    through a model learned on ANSUR II twins; less spread but, on renders, a few cm too large: see
+    the README).
     """
 
     def __init__(
@@ -125,6 +133,7 @@ class Measurer:
         outline: str = "pose",
         clothes: str = DEFAULT_CLOTHES,
         photo_cache: PhotoCache | bool = True,
+        girths: str = "body",
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
@@ -147,6 +156,13 @@ class Measurer:
             raise OutOfRangeError("outline", f"{outline!r} is not one of {', '.join(OUTLINE_SOURCES)}")
         self.outline = outline
         self.clothes = checks.check_clothes(clothes)
+        from measure.profile_girths import GIRTH_SOURCES
+
+        if girths not in GIRTH_SOURCES:
+            raise OutOfRangeError("girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")
+        self.girths = girths
+        self._girth_model: Any = None
+        self._girth_model_loaded = False
         self.photo_cache = PhotoCache() if photo_cache is True else (photo_cache or None)
         self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
 
@@ -189,6 +205,20 @@ class Measurer:
 
             self._body_model = load_body_model(self.body_backend, device="cpu")
         return self._body_model
+
+    def _get_girth_model(self) -> Any:
+        """The outline girth model (None: girths from the fitted body; a missing asset is noted once)."""
+        if not self._girth_model_loaded:
+            self._girth_model_loaded = True
+            if self.girths == "outline":
+                from body_model.shape_prior import PriorError
+                from measure.profile_girths import load_profile_girth_model
+
+                try:
+                    self._girth_model = load_profile_girth_model()
+                except PriorError:
+                    self._girth_model = None
+        return self._girth_model
 
     def _load_chart(self) -> Any:
         if self._chart is None:
@@ -298,13 +328,13 @@ class Measurer:
         warnings.extend(QualityWarning("fit", msg, None) for msg in fit_result.quality.warnings)
         lap("fit")
 
-        measurements = self._measure_body(fit_result, sex, weight_kg, len(photos) == 3)
+        gender = float(fit_result.shape.phenotypes[0, 0])
+        sizing_sex = sex or ("female" if gender >= 0.5 else "male")
+        outline = self._outline_girths(photos, fit_result, sizing_sex, weight_kg, clothes, warnings)
+        measurements = self._measure_body(fit_result, sex, weight_kg, len(photos) == 3, outline)
         lap("measure")
 
-        sizing_sex = sex
-        if sizing_sex is None:
-            gender = float(fit_result.shape.phenotypes[0, 0])
-            sizing_sex = "female" if gender >= 0.5 else "male"
+        if sex is None:
             warnings.append(QualityWarning("sex_inferred", f"sex not given: sized on {sizing_sex} charts, as the "
                                            "fitted body suggests; pass sex for the right charts", None))
         sizes = self._sizes(measurements, sizing_sex)
@@ -386,13 +416,16 @@ class Measurer:
         from body_model.camera import default_focal_px, focal_px_from_f35
         from body_model.fit import FitConfig, View, fit
         from body_model.fit import FitError as BodyFitError
+        from measure.keypoint_calibration import calibrated
 
         views = []
         for photo in photos:
             height, width = photo.rgb.shape[:2]
             f35 = photo.image.focal_35mm
             focal = focal_px_from_f35(f35, width, height) if f35 else default_focal_px(width, height)
-            keypoints = orient_keypoints(photo.detection.keypoints, photo.kind)
+            rows = np.nonzero(photo.mask.any(axis=1))[0]
+            keypoints = calibrated(orient_keypoints(photo.detection.keypoints, photo.kind), photo.kind,
+                                   float(rows[-1] - rows[0] + 1) if len(rows) else 0.0)
             views.append(View(kind=photo.kind, mask=photo.mask, part_labels=photo.labels, keypoints=keypoints,
                               focal_px=focal, name=photo.name))
         try:
@@ -401,8 +434,29 @@ class Measurer:
         except BodyFitError as exc:
             raise FitError(photos[0].name, f"the body fit failed ({exc})") from None
 
+    def _outline_girths(self, photos: list[_Photo], fit_result: Any, sex: str, weight_kg: float | None,
+                        clothes: str, warnings: list[QualityWarning]) -> Any:
+        """Girths from the photos' outline widths (measure.profile_girths), or None: the body's own."""
+        if self.girths != "outline":
+            return None
+        model = self._get_girth_model()
+        if model is None:
+            warnings.append(QualityWarning("outline_girths", "the outline girth model is not installed; torso and "
+                                           "thigh girths were measured on the fitted body", None))
+            return None
+        from measure.profile_girths import PhotoOutline, outline_girths
+
+        found, notes = outline_girths([PhotoOutline(p.kind, p.mask, p.labels) for p in photos], fit_result,
+                                      self._get_body_model(), clothes, sex, weight_kg, model)
+        for note in notes:
+            warnings.append(QualityWarning("outline_girths", note, None))
+        if found is None:
+            warnings.append(QualityWarning("outline_girths", "torso and thigh girths were measured on the fitted "
+                                           "body: the front and back outlines could not be read", None))
+        return found
+
     def _measure_body(self, fit_result: Any, sex: str | None, weight_kg: float | None,
-                      has_side: bool) -> dict[str, Measurement]:
+                      has_side: bool, outline: Any = None) -> dict[str, Measurement]:
         from measure import uncertainty
         from measure.landmarks import LandmarkError
         from measure.measurements import measure_body
@@ -416,6 +470,11 @@ class Measurer:
             sd = uncertainty.uncertainty_cm(name, item.value_cm, fit_result.uncertainty_cm, sex=sex,
                                             with_weight=weight_kg is not None, with_side=has_side)
             out[name] = Measurement(value=float(item.value_cm), uncertainty=sd, definition=item.definition)
+        for name, value in ({} if outline is None else outline.values_cm).items():
+            if name in out:
+                out[name] = Measurement(value=float(value), uncertainty=out[name].uncertainty,
+                                        definition=out[name].definition, source="outline",
+                                        body_value=out[name].value)
         return out
 
     def _sizes(self, measurements: dict[str, Measurement], sex: str | None) -> list[SizeRecommendation]:

@@ -1,15 +1,19 @@
 """What a measurement returns: plain data that converts to a dict and to versioned JSON.
 
-JSON schema, version "1.0" (`schema_version`). Keys are stable within a major version; new keys
-may appear in minor versions, so readers should ignore keys they do not know.
+JSON schema, version "1.1" (`schema_version`; 1.1 added each measurement's "source" and "body_value").
+Keys are stable within a major version; new keys may appear in minor versions, so readers should
+ignore keys they do not know.
 
     {
-      "schema_version": "1.0",
+      "schema_version": "1.1",
       "units": "cm",
       "measurements": {                      # one entry per ISO 8559-1 measurement
-        "<name>": {"value": float,           #   cm on the fitted body in its standing rest pose
+        "<name>": {"value": float,           #   cm, of the body standing in its rest pose ("source")
                    "uncertainty": float,     #   cm, about one standard deviation of the estimate
-                   "definition": str}        #   what was measured, in words
+                   "definition": str,        #   what was measured, in words
+                   "source": str,            #   "body": measured on the fitted body; "outline": torso
+                                             #   and thigh girths read from the photos' outline widths
+                   "body_value": float}      #   (outline only) the same girth measured on the fitted body
       },
       "sizes": [                             # one per garment of the chosen size chart
         {"chart": str, "garment": str, "size": str | null,   # null: the person is outside the chart
@@ -40,20 +44,26 @@ from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
 class Measurement:
-    """One body measurement in cm with its uncertainty (about 1 sd) and its definition."""
+    """One body measurement in cm with its uncertainty (about 1 sd), its definition and where it came from:
+    "body" (measured on the fitted body) or "outline" (from the photos' outline widths, measure.profile_girths)."""
 
     value: float
     uncertainty: float
     definition: str
+    source: str = "body"
+    body_value: float | None = None  # source "outline": the same measurement taken on the fitted body
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": round(float(self.value), 2), "uncertainty": round(float(self.uncertainty), 2),
-                "definition": self.definition}
+        out = {"value": round(float(self.value), 2), "uncertainty": round(float(self.uncertainty), 2),
+               "definition": self.definition, "source": self.source}
+        if self.body_value is not None:
+            out["body_value"] = round(float(self.body_value), 2)
+        return out
 
 
 @dataclass

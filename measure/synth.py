@@ -37,7 +37,7 @@ DEFAULT_IMAGE_SIZE = (1280, 960)  # (H, W) portrait, a phone photo at modest res
 F35_RANGE_MM = (22, 35)           # phone main cameras ~24-28 mm; some users zoom a little
 FILL_RANGE = (0.6, 0.88)          # share of the image height the person spans
 MANIFEST_COLUMNS = ("id", "front", "back", "height_cm", "weight_kg", "sex", "side", "clothes")
-CLOTHES = ("everyday", "fitted")
+CLOTHES = ("everyday", "fitted", "tight")
 MAX_ARM_LOWERING_RAD = 0.12  # keeps the arms 14-45 degrees from the torso, as the photo checks ask
 
 
@@ -115,6 +115,27 @@ def fitted_look(look):
     return replace(look, upper=upper, lower=lower)
 
 
+TIGHT_SLACK_M = (0.001, 0.003)  # compression wear, leggings, swimwear: 1-3 mm off the skin
+
+
+def tight_look(look, rng: np.random.Generator):
+    """A look as measuring apps ask for at best: a skin-tight top (short or long sleeves) and leggings or
+    shorts, 1-3 mm off the skin (body_model.garment_ease's `tight`)."""
+    from dataclasses import replace
+
+    from body_model.looks import Garment
+
+    upper, lower = look.upper, look.lower
+    top_kind = upper.kind if upper is not None and upper.kind in ("tshirt", "longsleeve") else "tshirt"
+    top_extent = upper.extent if upper is not None and upper.kind in ("tshirt", "longsleeve") else 0.4
+    bottom_kind = lower.kind if lower is not None and lower.kind in ("pants", "shorts") else "pants"
+    bottom_extent = lower.extent if lower is not None and lower.kind in ("pants", "shorts") else 1.9
+    upper = Garment(top_kind, upper.material if upper else look.skin, float(rng.uniform(*TIGHT_SLACK_M)), top_extent)
+    lower = Garment(bottom_kind, lower.material if lower else look.skin, float(rng.uniform(*TIGHT_SLACK_M)),
+                    bottom_extent)
+    return replace(look, upper=upper, lower=lower)
+
+
 def jpeg_bytes(rgb: np.ndarray, f35_mm: int, quality: int = 92) -> bytes:
     """A JPEG whose EXIF says FocalLengthIn35mmFilm = f35_mm, as phone photos do."""
     from PIL import Image
@@ -176,6 +197,8 @@ def render_subject(model, twin, views: Sequence[str], rng: np.random.Generator, 
     look = random_look(rng, float(shape.phenotypes[0, 0]))
     if clothes == "fitted":
         look = fitted_look(look)
+    elif clothes == "tight":
+        look = tight_look(look, rng)
     height, width = image_size
     f35 = int(rng.integers(F35_RANGE_MM[0], F35_RANGE_MM[1] + 1))
     focal = focal_px_from_f35(f35, width, height)
@@ -392,4 +415,5 @@ def read_truth(path: str | Path) -> dict[str, dict[str, str]]:
 
 
 __all__ = ["AnsurSubject", "RenderedSubject", "SynthError", "SynthSummary", "read_ansur_csv", "read_truth",
-           "render_subject", "sample_order", "write_synth", "jpeg_bytes", "fitted_look", "VIEWS", "MANIFEST_COLUMNS"]
+           "render_subject", "sample_order", "write_synth", "jpeg_bytes", "fitted_look", "tight_look", "VIEWS",
+           "MANIFEST_COLUMNS"]

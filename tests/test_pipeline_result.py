@@ -22,7 +22,8 @@ from measure.result import (
 def make_result() -> Result:
     return Result(
         measurements={"stature": Measurement(176.0, 0.4, "floor to the top of the head"),
-                      "chest_girth": Measurement(99.123, 2.5, "under the armpits")},
+                      "chest_girth": Measurement(99.123, 2.5, "under the armpits"),
+                      "waist_girth": Measurement(84.04, 2.9, "natural waist", source="outline", body_value=86.444)},
         sizes=[SizeRecommendation("en13402-tops-men", "tops", "L", "M", True, {"chest_girth": "fits"}, "size L",
                                   nearest="L")],
         body=BodyParameters("anny", {"gender": 0.1, "height": 0.6}, None, 176.0, None, "male"),
@@ -35,9 +36,12 @@ def make_result() -> Result:
 
 def test_to_dict_follows_the_documented_schema():
     d = json.loads(make_result().to_json())
-    assert d["schema_version"] == SCHEMA_VERSION == "1.0"
+    assert d["schema_version"] == SCHEMA_VERSION == "1.1"
     assert set(d) == {"schema_version", "units", "measurements", "sizes", "body", "warnings", "timings", "inputs"}
-    assert d["measurements"]["chest_girth"] == {"value": 99.12, "uncertainty": 2.5, "definition": "under the armpits"}
+    assert d["measurements"]["chest_girth"] == {"value": 99.12, "uncertainty": 2.5, "definition": "under the armpits",
+                                                "source": "body"}
+    assert d["measurements"]["waist_girth"] == {"value": 84.04, "uncertainty": 2.9, "definition": "natural waist",
+                                                "source": "outline", "body_value": 86.44}
     assert d["sizes"][0]["size"] == "L" and d["sizes"][0]["runner_up"] == "M" and d["sizes"][0]["near_edge"] is True
     assert d["warnings"] == [{"code": "no_parser", "message": "no parser weights", "subject": None}]
     assert d["body"]["phenotypes"]["gender"] == 0.1

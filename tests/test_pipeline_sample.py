@@ -39,7 +39,9 @@ def test_readme_command_prints_measurements_and_a_size(sample_run):
 
 def _errors(out: Path, truth: dict) -> dict[str, float]:
     measured = json.loads((out / "result.json").read_text())
-    assert measured["schema_version"] == "1.0"
+    assert measured["schema_version"] == "1.1"
+    for name in ("chest_girth", "waist_girth", "hip_girth"):  # measured on the fitted body by default
+        assert measured["measurements"][name]["source"] == "body"
     return {name: measured["measurements"][name]["value"] - truth["measurements_cm"][name] for name in TOLERANCE_CM}
 
 
@@ -51,3 +53,26 @@ def test_sample_measurements_match_the_truth(sample_run):
     errors = _errors(out, truth)
     report = ", ".join(f"{k} {v:+.1f} cm" for k, v in errors.items())
     assert all(abs(errors[k]) <= tol for k, tol in TOLERANCE_CM.items()), report
+
+
+@pytest.mark.slow
+def test_outline_girths_on_the_sample():
+    """--girths outline: torso girths read from the outline widths, the fitted body's own kept beside them."""
+    truth = json.loads((SAMPLES / "truth.json").read_text())
+    result = CliRunner().invoke(app, [str(SAMPLES / "front.jpg"), str(SAMPLES / "back.jpg"), "--height",
+                                      str(truth["height_cm"]), "--sex", truth["sex"], "--girths", "outline", "--json"])
+    assert result.exit_code == 0, result.output
+    measured = json.loads(result.output)["measurements"]
+    for name in ("chest_girth", "bust_girth", "waist_girth", "hip_girth", "thigh_girth"):
+        m = measured[name]
+        assert m["source"] == "outline" and "body_value" in m
+        # Loose: a misread outline (arms taken for torso, wrong scale) is off by 10+ cm.
+        assert abs(m["value"] - truth["measurements_cm"][name]) < 8.0, (name, m["value"])
+    assert measured["neck_girth"]["source"] == "body" and "body_value" not in measured["neck_girth"]
+
+
+def test_unknown_girths_option_is_a_usage_error():
+    result = CliRunner().invoke(app, [str(SAMPLES / "front.jpg"), str(SAMPLES / "back.jpg"), "--height", "176",
+                                      "--girths", "tape"])
+    assert result.exit_code == 12 and "girths" in result.output
+    assert "Traceback" not in result.output

@@ -120,3 +120,15 @@ def test_cli_synth_reports_bad_input_in_one_line(tmp_path):
     bad = CliRunner().invoke(app, ["synth", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o"),
                                    "--views", "front,top"])
     assert bad.exit_code == 2 and "views" in bad.output
+
+
+def test_tight_look_is_skin_tight_top_and_bottoms():
+    from body_model.looks import random_look
+    from measure.synth import TIGHT_SLACK_M, tight_look
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        look = tight_look(random_look(rng, float(rng.random())), rng)
+        assert look.upper.kind in ("tshirt", "longsleeve") and look.lower.kind in ("pants", "shorts")
+        for g in (look.upper, look.lower):
+            assert TIGHT_SLACK_M[0] <= g.slack_m <= TIGHT_SLACK_M[1]

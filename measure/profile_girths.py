@@ -1,0 +1,137 @@
+"""Torso and thigh girths from the photos' width profiles, by models learned on ANSUR II body twins.
+
+Family (b) of DESIGN.md section 4: read the body's widths off the photos (measure.outline_profile),
+then predict the girths from them. The models are ridge regressions per sex (and pooled, for an
+unknown sex) and per set of inputs: stature and the front/back breadth profile, plus the weight
+and/or the side photo's depth profile when given. They are learned on the rest bodies of Anny
+twins of ANSUR II subjects (measure.twins: Anny fitted to each person's tape values), whose
+profiles are measured by plane sections and whose girths by `measure_body`: real people's body
+proportions in the body model's own terms. Only training-fold subjects are used
+(measure.ansur_split), so the end-to-end benchmark's evaluation subjects stay unseen.
+
+Why not the fitted mesh's own girths: the fit's shape space does not reach every real body (on
+twins fitted to their own perfect front/back silhouettes, waist and hip girths still missed by 4-5 cm
+on average), while a girth read from the outline's widths only needs the widths to be right. What
+this does not fix: in front/back photos the depth is a prior's guess (each cm of breadth read too wide
+adds ~4-6 cm of girth, since deeper bodies go with broader ones), and garment ease (clothes standing
+off the skin by more or less than `--clothes` assumes) enters the widths directly.
+
+The asset `assets/priors/profile_girths.json` is rebuilt by `python -m measure.build_profile_girths`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from body_model.data_paths import REPO_ROOT
+from body_model.shape_prior import LinearPrior, PriorError, ShapePrior, load_shape_prior
+from measure.outline_profile import WidthProfile, as_features, feature_names
+
+ASSET_PATH = REPO_ROOT / "assets" / "priors" / "profile_girths.json"
+TARGETS: tuple[str, ...] = ("chest_girth", "bust_girth", "waist_girth", "hip_girth", "thigh_girth")
+INPUT_SETS: dict[str, tuple[bool, bool]] = {  # name -> (with weight, with side)
+    "front": (False, False), "front+weight": (True, False),
+    "front+side": (False, True), "front+side+weight": (True, True),
+}
+
+
+def input_names(with_weight: bool, with_side: bool) -> tuple[str, ...]:
+    return (("stature",) + (("weightkg",) if with_weight else ()) + feature_names("breadth")
+            + (feature_names("depth") if with_side else ()))
+
+
+@dataclass
+class ProfileGirths:
+    """Girths (cm) the profile model predicts, with its cross-validated residual sd (cm) on twins."""
+
+    values_cm: dict[str, float]
+    residual_sd_cm: dict[str, float]
+    inputs_used: str
+
+
+class ProfileGirthModel:
+    """The shipped models; `predict` picks the one for the inputs at hand."""
+
+    def __init__(self, prior: ShapePrior) -> None:
+        self.prior = prior
+
+    def model(self, sex: str | None, with_weight: bool, with_side: bool) -> LinearPrior:
+        return self.prior.model(sex, with_weight, with_side)
+
+    def predict(self, breadth: WidthProfile, stature_cm: float, sex: str | None = None,
+                weight_kg: float | None = None, depth: WidthProfile | None = None) -> ProfileGirths:
+        """Girths from complete profiles (no NaN: fill missing levels first, WidthProfile.filled_from)."""
+        with_weight, with_side = weight_kg is not None, depth is not None
+        model = self.model(sex, with_weight, with_side)
+        values = {"stature": float(stature_cm)} | as_features(breadth, "breadth")
+        if with_weight:
+            values["weightkg"] = float(weight_kg)
+        if with_side:
+            values |= as_features(depth, "depth")
+        if not np.all(np.isfinite([values[k] for k in model.inputs])):
+            raise PriorError("profile girths need complete profiles (missing levels filled)")
+        name = next(k for k, v in INPUT_SETS.items() if v == (with_weight, with_side))
+        return ProfileGirths(model.predict(values), model.std(), name)
+
+
+MAX_MISSING_SHARE = 0.34  # a photo missing more of its levels than this is not read at all
+GIRTH_SOURCES = ("outline", "body")  # where the torso and thigh girths come from (Measurer(girths=...))
+
+
+@dataclass
+class PhotoOutline:
+    """One photo as the profile reader needs it: kind, person mask, LIP labels (None: unlabelled)."""
+
+    kind: str
+    mask: np.ndarray
+    labels: np.ndarray | None
+
+
+def outline_girths(photos: list[PhotoOutline], fit_result, body_model, clothes: str, sex: str | None,
+                   weight_kg: float | None, girth_model: ProfileGirthModel) -> tuple[ProfileGirths | None, list[str]]:
+    """Girths from the photos' width profiles, read with the fitted body (`fit_result`, one ViewFit per photo,
+    in order); (None, reasons) when the front and back photos show too few levels.
+
+    Levels a photo does not show are taken from its partner (front/back) or else from the fitted body
+    itself; a side photo missing too many levels is left out (the girths then come from front and back).
+    """
+    import torch
+
+    from body_model.model import BodyPose
+    from measure.outline_profile import mesh_profile, photo_profile
+
+    notes: list[str] = []
+    levels = len(feature_names("breadth"))
+    readings: dict[str, list[WidthProfile]] = {"breadth": [], "depth": []}
+    for photo, view in zip(photos, fit_result.views, strict=True):
+        pose = BodyPose(view.pose.joint_rotations, view.pose.global_rotation, view.pose.translation)
+        with torch.no_grad():
+            posed = body_model.forward(fit_result.shape, pose).vertices[0].numpy()
+        profile = photo_profile(photo.kind, photo.mask, photo.labels, clothes, view.camera, posed,
+                                fit_result.vertices, fit_result.faces, fit_result.vertex_parts)
+        if profile.missing() > MAX_MISSING_SHARE * levels:
+            notes.append(f"{photo.kind} photo: the outline shows only {levels - profile.missing()} of {levels} "
+                         "body levels clearly (hair, a skirt or the arms at the body's edge)")
+            continue
+        readings["depth" if photo.kind == "side" else "breadth"].append(profile)
+    if not readings["breadth"]:
+        return None, notes
+    body_breadth, body_depth = mesh_profile(fit_result.vertices, fit_result.faces, fit_result.vertex_parts)
+    breadth = WidthProfile.mean(readings["breadth"]).filled_from(body_breadth)
+    depth = WidthProfile.mean(readings["depth"]).filled_from(body_depth) if readings["depth"] else None
+    return girth_model.predict(breadth, fit_result.stature_cm, sex, weight_kg, depth), notes
+
+
+def load_profile_girth_model(path: str | Path | None = None) -> ProfileGirthModel:
+    """The shipped model (or the one at `path`)."""
+    p = Path(path) if path else ASSET_PATH
+    if not p.is_file():
+        raise PriorError(f"{p}: profile girth model missing; rebuild with python -m measure.build_profile_girths")
+    return ProfileGirthModel(load_shape_prior(p))
+
+
+__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "PhotoOutline", "ProfileGirths",
+           "ProfileGirthModel", "input_names", "load_profile_girth_model", "outline_girths"]

@@ -1,0 +1,92 @@
+"""The outline girth model: the shipped asset, its fitting recipe, the ANSUR split, the pipeline's use of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from body_model.shape_prior import PriorError
+from measure.ansur_split import EVALUATION_SHARE, is_evaluation_subject
+from measure.build_profile_girths import build
+from measure.outline_profile import PROFILE_LEVELS, THIGH_LEVELS, WidthProfile, feature_names
+from measure.profile_girths import INPUT_SETS, TARGETS, input_names, load_profile_girth_model
+
+
+def test_evaluation_fold_is_fixed_and_about_one_in_five():
+    ids = [str(10000 + i) for i in range(5000)]
+    share = np.mean([is_evaluation_subject("male", i) for i in ids])
+    assert abs(share - 1 / EVALUATION_SHARE) < 0.02
+    assert is_evaluation_subject("male", "12345") == is_evaluation_subject("male", " 12345 ")
+    # per sex: the same id in the other survey file is another person
+    assert any(is_evaluation_subject("male", i) != is_evaluation_subject("female", i) for i in ids[:50])
+
+
+def _profile(value: float) -> WidthProfile:
+    return WidthProfile(np.full(len(PROFILE_LEVELS), value), np.full(len(THIGH_LEVELS), value * 0.5))
+
+
+def test_shipped_model_has_every_input_set_and_honest_errors():
+    model = load_profile_girth_model()
+    for sex in ("male", "female", None):
+        for with_weight, with_side in INPUT_SETS.values():
+            m = model.model(sex, with_weight, with_side)
+            assert m.inputs == input_names(with_weight, with_side) and m.targets == TARGETS
+            assert m.n_subjects >= 300
+            assert np.all((m.residual_mae > 0.2) & (m.residual_mae < 4.0)), m.residual_mae
+    # the side photo's depths are the best input: its errors are the smallest
+    front, side = model.model("male", False, False), model.model("male", False, True)
+    assert np.mean(side.residual_mae) < np.mean(front.residual_mae)
+
+
+def test_wider_people_get_larger_girths_and_nan_is_refused():
+    model = load_profile_girth_model()
+    slim = model.predict(_profile(30.0), 175.0, "male").values_cm
+    broad = model.predict(_profile(36.0), 175.0, "male").values_cm
+    for name in TARGETS:
+        assert broad[name] > slim[name] + 5.0, name
+        assert 60.0 < slim[name] < 160.0 or name == "thigh_girth"
+    with_side = model.predict(_profile(33.0), 175.0, "female", weight_kg=70.0, depth=_profile(24.0))
+    assert with_side.inputs_used == "front+side+weight" and set(with_side.values_cm) == set(TARGETS)
+    holed = _profile(33.0)
+    holed.torso_cm[3] = np.nan
+    with pytest.raises(PriorError, match="complete"):
+        model.predict(holed, 175.0, "male")
+
+
+def test_missing_asset_is_a_clear_error(tmp_path):
+    with pytest.raises(PriorError, match="build_profile_girths"):
+        load_profile_girth_model(tmp_path / "none.json")
+
+
+def test_build_recovers_a_linear_law():
+    rng = np.random.default_rng(0)
+    names = feature_names("breadth") + feature_names("depth")
+    rows = []
+    for i in range(120):
+        feats = {n: float(v) for n, v in zip(names, rng.normal(30.0, 3.0, len(names)), strict=True)}
+        stature, weight = float(rng.normal(172, 8)), float(rng.normal(75, 10))
+        girth = 2.0 * feats["breadth_0.60"] + 1.5 * feats["depth_0.60"] + 0.1 * stature
+        rows.append({"sex": "male" if i % 2 else "female", "id": str(i), "stature": stature, "weightkg": weight,
+                     "features": feats, "girths": {t: girth + k for k, t in enumerate(TARGETS)},
+                     "tape": {t: girth for t in TARGETS}})
+    asset, table = build(rows, alpha=1e-3)
+    assert len(asset["models"]) == 3 * len(INPUT_SETS) and len(table) == len(asset["models"])
+    side = next(m for m in asset["models"] if m["sex"] == "any" and m["input_set"] == "front+side")
+    assert max(side["residual_mae"]) < 0.05  # the law is exact: cross-validated error ~0
+    front = next(m for m in asset["models"] if m["sex"] == "any" and m["input_set"] == "front")
+    assert min(front["residual_mae"]) > 1.0  # without the depth the law cannot be known
+
+
+def test_measurer_refuses_an_unknown_girth_source_and_notes_a_missing_model(monkeypatch, tmp_path):
+    from measure import profile_girths
+    from measure.errors import OutOfRangeError
+    from measure.pipeline import Measurer
+
+    with pytest.raises(OutOfRangeError, match="girths"):
+        Measurer(girths="tape")
+    monkeypatch.setattr(profile_girths, "ASSET_PATH", tmp_path / "missing.json")
+    measurer = Measurer(photo_cache=False, girths="outline")
+    warnings: list = []
+    assert measurer._outline_girths([], None, "male", None, "tight", warnings) is None
+    assert [w.code for w in warnings] == ["outline_girths"] and "not installed" in warnings[0].message
+    assert Measurer()._outline_girths([], None, "male", None, "tight", []) is None  # body girths: the default
