@@ -1,6 +1,6 @@
 """Rebuild assets/priors/profile_girths.json: girths from width profiles, learned on ANSUR II body twins.
 
-    python -m measure.build_profile_girths --data ../shared/data/ansur2 [--n 800] [--workers 2]
+    python -m measure.build_profile_girths --data ../shared/data/ansur2 [--n 700] [--workers 2]
 
 For `--n` training-fold subjects per sex (measure.ansur_split; seeded order), the subject's body
 twin is made (measure.twins), and its rest body's breadth and depth profiles as the photo reader
@@ -180,7 +180,7 @@ def build(rows: list[dict], alpha: float) -> tuple[dict, list[str]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the ansur2 folder")
-    parser.add_argument("--n", type=int, default=800, help="training subjects per sex")
+    parser.add_argument("--n", type=int, default=700, help="training subjects per sex (the shipped asset: 700)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--alpha", type=float, default=2.0, help="ridge strength on standardised inputs")
     parser.add_argument("--workers", type=int, default=1)
@@ -188,7 +188,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ASSET_PATH)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    rows = collect(args.data, args.n, args.seed, args.workers, args.cache)
+    try:
+        rows = collect(args.data, args.n, args.seed, args.workers, args.cache)
+    finally:
+        if _POOL is not None:
+            _POOL.shutdown()
     asset, table = build(rows, args.alpha)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(asset, indent=1))

@@ -5,12 +5,12 @@ then predict the girths from them. The models are ridge regressions per sex (and
 unknown sex) and per set of inputs: stature and the front/back breadth profile, plus the weight
 and/or the side photo's depth profile when given. They are learned on the rest bodies of Anny
 twins of ANSUR II subjects (measure.twins: Anny fitted to each person's tape values), whose
-profiles are measured by plane sections and whose girths by `measure_body`: real people's body
-proportions in the body model's own terms. Only training-fold subjects are used
+profiles are read by the same code off clean renders and whose girths are taken by `measure_body`:
+real people's body proportions in the body model's own terms. Only training-fold subjects are used
 (measure.ansur_split), so the end-to-end benchmark's evaluation subjects stay unseen.
 
 Why not the fitted mesh's own girths: the fit's shape space does not reach every real body (on
-twins fitted to their own perfect front/back silhouettes, waist and hip girths still missed by 4-5 cm
+twins fitted to their own perfect front/back silhouettes, waist and hip girths still missed by 3-5 cm
 on average), while a girth read from the outline's widths only needs the widths to be right. What
 this does not fix: in front/back photos the depth is a prior's guess (each cm of breadth read too wide
 adds ~4-6 cm of girth, since deeper bodies go with broader ones), and garment ease (clothes standing
