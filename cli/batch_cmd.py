@@ -62,7 +62,7 @@ def batch(
 
     from measure.batch import MeasurerWorker, read_manifest, run_batch, threads_per_worker
     from measure.chart_selection import load_charts
-    from measure.checks import check_clothes
+    from measure.checks import check_clothes, check_girths
     from measure.errors import OutOfRangeError
 
     if engine not in ("local", "ray"):
@@ -72,10 +72,7 @@ def batch(
 
         _import_ray()  # a clear error (exit 3) before any work when Ray is missing
     clothes = check_clothes(clothes)
-    from measure.profile_girths import GIRTH_SOURCES
-
-    if girths not in GIRTH_SOURCES:
-        raise OutOfRangeError("--girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")
+    girths = check_girths(girths)
     read_manifest(manifest)  # a bad manifest fails before workers start
     load_charts(chart, garment)  # so does a bad chart
     if photo_cache is not None:  # and a photo cache folder that cannot be one

@@ -52,6 +52,15 @@ def check_clothes(clothes: str) -> str:
     return key
 
 
+def check_girths(girths: str) -> str:
+    """Where torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES); a usage error otherwise."""
+    from measure.profile_girths import GIRTH_SOURCES
+
+    if girths not in GIRTH_SOURCES:
+        raise OutOfRangeError("girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")
+    return girths
+
+
 # Garments that always stand well off the body, and the share of the person they must cover to count.
 LOOSE_GARMENTS = {"coat": "coat", "dress": "dress", "skirt": "skirt", "jumpsuits": "jumpsuit"}  # LIP name: shown
 LOOSE_GARMENT_MIN_SHARE = 0.05

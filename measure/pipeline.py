@@ -156,11 +156,7 @@ class Measurer:
             raise OutOfRangeError("outline", f"{outline!r} is not one of {', '.join(OUTLINE_SOURCES)}")
         self.outline = outline
         self.clothes = checks.check_clothes(clothes)
-        from measure.profile_girths import GIRTH_SOURCES
-
-        if girths not in GIRTH_SOURCES:
-            raise OutOfRangeError("girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")
-        self.girths = girths
+        self.girths = checks.check_girths(girths)
         self._girth_model: Any = None
         self._girth_model_loaded = False
         self.photo_cache = PhotoCache() if photo_cache is True else (photo_cache or None)
