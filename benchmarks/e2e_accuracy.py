@@ -35,7 +35,7 @@ as `measure batch --photo-cache` gives a retailer re-running a batch), so fb pay
 back photos' analysis and fb+side for the side photo's; every fit runs afresh.
 
 Work is kept in --work (default .cache/e2e_accuracy/seed<S>-n<N>-...): the renders are reused when
-the command is run again with the same settings; the pipeline's results are measured afresh each run
+the command is run again with the same settings (or fewer views); the pipeline's results are measured afresh each run
 (their folders are cleared) unless --resume asks to continue an interrupted run of the same code.
 """
 
@@ -68,41 +68,11 @@ SIZE_CHARTS = {"male": ("en13402-tops-men", "en13402-trousers-men"),
 
 def make_subjects(work: Path, n: int, seed: int, sexes: list[str], views: tuple[str, ...], size: tuple[int, int],
                   clothes: str, n_train: int, workers: int = 1):
-    """Render the seeded sample (or reuse the renders of an earlier run with the same settings)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Render the seeded evaluation-fold sample (or reuse the renders of an earlier run with the same settings);
+    the outline girth models learned from training-fold twins only."""
+    from measure.synth_fold import render_fold
 
-    from body_model.data_paths import require_data_dir
-    from measure.ansur_split import is_evaluation_subject
-    from measure.synth import read_ansur_csv, write_synth
-    from measure.twins import TwinMaker
-
-    settings = {"n": n, "seed": seed, "sexes": sexes, "views": list(views), "size": list(size), "clothes": clothes,
-                "n_train": n_train, "version": 5}
-    subjects_dir = work / "subjects"
-    stamp = subjects_dir / "settings.json"
-    if stamp.is_file() and json.loads(stamp.read_text()) == settings and (subjects_dir / "truth.csv").is_file():
-        print(f"reusing renders in {subjects_dir}")
-        return subjects_dir, None
-    data = require_data_dir("ansur2")
-    # Evaluation-fold subjects only: the outline girth model learned from the others' twins.
-    subjects = [s for f in ("ANSUR_II_MALE_Public.csv", "ANSUR_II_FEMALE_Public.csv")
-                for s in read_ansur_csv(data / f) if is_evaluation_subject(s.sex, s.subject_id)]
-    tasks: dict[str, int] = {}
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn()) as progress:
-        def on_progress(label: str, done: int, total: int) -> None:
-            if label.endswith("surrogate"):
-                progress.console.print(f"{label}: loading or training ({n_train} random bodies)")
-                return
-            if label not in tasks:
-                tasks[label] = progress.add_task(f"{label}: twins + renders", total=total)
-            progress.update(tasks[label], completed=done)
-
-        summary = write_synth(subjects, subjects_dir, n=n, seed=seed, sexes=sexes, views=views, image_size=size,
-                              clothes=clothes, twin_maker=TwinMaker(n_train=n_train), workers=workers,
-                              progress=on_progress)
-    stamp.write_text(json.dumps(settings))
-    return subjects_dir, summary
+    return render_fold(work / "subjects", "evaluation", n, seed, sexes, views, size, clothes, n_train, workers)
 
 
 def condition_manifest(subjects_dir: Path, cond: str) -> Path:

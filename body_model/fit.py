@@ -11,8 +11,11 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
 2. Pose and shape against the photos: limbs of the standing A-pose and the Anny phenotypes, with the
    distance-transform silhouette terms and keypoints of fit_losses (why not soft silhouettes: there).
    Unknown sex: a short start from each sex, the one with the lower loss goes on. A known weight adds
-   a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.1 against the outlines: at full
-   weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip).
+   a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.3 against the outlines: at full
+   weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip). Without
+   a side view, a third stage then frees only the depth locals (below): the front and back photos do
+   not see depth, the weight does, so the volume the outlines leave over goes there instead of the
+   phenotypes bending the seen breadths to it (round trip: the weight used to make hip and waist worse).
    A side view adds its outline, and then a third stage frees a few regularised local parameters
    (torso/hip/thigh breadths and depths, belly, buttocks) that the three outlines together pin down.
    Each start keeps its sex's Anny gender range (0-0.1 male, 0.9-1 female): left free in 0-0.2, men
@@ -100,8 +103,9 @@ class FitConfig:
     w_ansur_depth: float = 0.0  # measured: 1.0 fixes some fits and breaks others (see module docstring)
     ansur_depth_std_cm: float = 2.5  # ANSUR residual (~1.2) widened by how ANSUR people and Anny bodies differ
     follow_depth: bool = False  # depth locals follow breadth changes per ANSUR II (see module docstring)
+    weight_depth_locals: bool = True  # with a weight and no side view, free the depth locals in a third stage
     restart_lr_scale: float = 0.3  # learning rate of already settled parameters in a later stage
-    w_weight: float = 0.1  # measured: at 1.0 the volume term outweighs the outlines (one woman fitted as a man)
+    w_weight: float = 0.3  # measured: at 1.0 the volume term outweighs the outlines (one woman fitted as a man)
     w_side_depth: float = 1.0
     reg_local: float = 0.1  # measured (+side, n=12): 0.5 held the depth locals back (hip +1.7 cm bias)
     reg_pose: float = 20.0
@@ -457,6 +461,11 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     settled = [g | {"lr": g["lr"] * cfg.restart_lr_scale} for g in stage2]
     stage3 = settled + [{"params": [problem.breadth] + ([] if has_side else free_depth), "lr": cfg.lr_shape}]
     iters_local = cfg.iters_local if (has_side or cfg.locals_without_side) else 0
+    if not iters_local and weight_kg is not None and cfg.weight_depth_locals:
+        # Front and back do not see depth, the weight does: the depth locals take up the volume the
+        # outlines leave over, instead of the phenotypes bending the seen breadths to it.
+        stage3 = settled + [{"params": [problem.depth], "lr": cfg.lr_shape}]
+        iters_local = cfg.iters_local
     final_loss, history = shape_history[-1], []
     if iters_local > 0:
         final_loss, history = _optimise(problem, stage3, iters_local, depth_term, cfg, decay=0.8)

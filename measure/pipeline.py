@@ -114,8 +114,9 @@ class Measurer:
     PhotoCache may also keep them in a folder, False analyses every photo afresh. girths: where the
     torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES): "body" (measured on the
     fitted body like every other measurement, the default) or "outline" (the photos' outline widths
-    through a model learned on ANSUR II twins; less spread but, on renders, a few cm too large: see
-    the README).
+    through models learned on ANSUR II twins: for tight clothes on the pipeline's own readings of
+    rendered photos, otherwise on clean renders, which read a few cm high; see the README).
+    girth_model: a ready measure.profile_girths.ProfileGirthModel, used instead of the shipped ones.
     """
 
     def __init__(
@@ -134,6 +135,7 @@ class Measurer:
         clothes: str = DEFAULT_CLOTHES,
         photo_cache: PhotoCache | bool = True,
         girths: str = "body",
+        girth_model: Any = None,
     ) -> None:
         self.device = device
         self.parser_weights = parser_weights
@@ -157,8 +159,8 @@ class Measurer:
         self.outline = outline
         self.clothes = checks.check_clothes(clothes)
         self.girths = checks.check_girths(girths)
-        self._girth_model: Any = None
-        self._girth_model_loaded = False
+        self._girth_model: Any = girth_model
+        self._girth_model_loaded = girth_model is not None
         self.photo_cache = PhotoCache() if photo_cache is True else (photo_cache or None)
         self._load_chart()  # a bad chart or garment is a usage error: fail before any photo is read
 
@@ -468,7 +470,10 @@ class Measurer:
             out[name] = Measurement(value=float(item.value_cm), uncertainty=sd, definition=item.definition)
         for name, value in ({} if outline is None else outline.values_cm).items():
             if name in out:
-                out[name] = Measurement(value=float(value), uncertainty=out[name].uncertainty,
+                # A model learned on the pipeline's own readings knows its error against real tape; the
+                # clean-render one only its error for perfect readings, so the body's estimate stays.
+                sd = outline.residual_sd_cm[name] if outline.learned_from != "clean renders" else out[name].uncertainty
+                out[name] = Measurement(value=float(value), uncertainty=round(float(sd), 2),
                                         definition=out[name].definition, source="outline",
                                         body_value=out[name].value)
         return out

@@ -16,7 +16,14 @@ this does not fix: in front/back photos the depth is a prior's guess (each cm of
 adds ~4-6 cm of girth, since deeper bodies go with broader ones), and garment ease (clothes standing
 off the skin by more or less than `--clothes` assumes) enters the widths directly.
 
-The asset `assets/priors/profile_girths.json` is rebuilt by `python -m measure.build_profile_girths`.
+Those clean-render models assume the widths are read perfectly; the pipeline reads them wide (its fit's
+placement, the mask's edge, the garment's stand-off). For clothes with a `photo_girths_<clothes>.json`
+asset, models learned on the pipeline's own readings of rendered training-fold twins against their real
+tape values are used instead (measure.build_photo_girths): they take the reading's bias out and trust
+each width only as far as it held up, at the price of learning our renders' garments.
+
+The asset `assets/priors/profile_girths.json` is rebuilt by `python -m measure.build_profile_girths`,
+`photo_girths_<clothes>.json` by `python -m measure.build_photo_girths --clothes <clothes>`.
 """
 
 from __future__ import annotations
@@ -45,27 +52,36 @@ def input_names(with_weight: bool, with_side: bool) -> tuple[str, ...]:
 
 @dataclass
 class ProfileGirths:
-    """Girths (cm) the profile model predicts, with its cross-validated residual sd (cm) on twins."""
+    """Girths (cm) the profile model predicts, with its cross-validated residual sd (cm), the input set
+    used and what the model learned from ("clean renders", or "<clothes> photos": measure.build_photo_girths)."""
 
     values_cm: dict[str, float]
     residual_sd_cm: dict[str, float]
     inputs_used: str
+    learned_from: str = "clean renders"
 
 
 class ProfileGirthModel:
-    """The shipped models; `predict` picks the one for the inputs at hand."""
+    """The shipped models; `predict` picks the one for the inputs and clothes at hand.
 
-    def __init__(self, prior: ShapePrior) -> None:
+    `prior`: learned on the profiles of clean renders (the body as it is), for any clothes. `photo_priors`:
+    per clothes (body_model.garment_ease), learned on what the pipeline itself reads off rendered photos of
+    twins in those clothes, against their real tape values; used instead when the clothes match.
+    """
+
+    def __init__(self, prior: ShapePrior, photo_priors: dict[str, ShapePrior] | None = None) -> None:
         self.prior = prior
+        self.photo_priors = dict(photo_priors or {})
 
-    def model(self, sex: str | None, with_weight: bool, with_side: bool) -> LinearPrior:
-        return self.prior.model(sex, with_weight, with_side)
+    def model(self, sex: str | None, with_weight: bool, with_side: bool, clothes: str | None = None) -> LinearPrior:
+        return self.photo_priors.get(clothes, self.prior).model(sex, with_weight, with_side)
 
     def predict(self, breadth: WidthProfile, stature_cm: float, sex: str | None = None,
-                weight_kg: float | None = None, depth: WidthProfile | None = None) -> ProfileGirths:
+                weight_kg: float | None = None, depth: WidthProfile | None = None,
+                clothes: str | None = None) -> ProfileGirths:
         """Girths from complete profiles (no NaN: fill missing levels first, WidthProfile.filled_from)."""
         with_weight, with_side = weight_kg is not None, depth is not None
-        model = self.model(sex, with_weight, with_side)
+        model = self.model(sex, with_weight, with_side, clothes)
         values = {"stature": float(stature_cm)} | as_features(breadth, "breadth")
         if with_weight:
             values["weightkg"] = float(weight_kg)
@@ -74,7 +90,8 @@ class ProfileGirthModel:
         if not np.all(np.isfinite([values[k] for k in model.inputs])):
             raise PriorError("profile girths need complete profiles (missing levels filled)")
         name = next(k for k, v in INPUT_SETS.items() if v == (with_weight, with_side))
-        return ProfileGirths(model.predict(values), model.std(), name)
+        source = f"{clothes} photos" if clothes in self.photo_priors else "clean renders"
+        return ProfileGirths(model.predict(values), model.std(), name, source)
 
 
 MAX_MISSING_SHARE = 0.34  # a photo missing more of its levels than this is not read at all
@@ -90,13 +107,21 @@ class PhotoOutline:
     labels: np.ndarray | None
 
 
-def outline_girths(photos: list[PhotoOutline], fit_result, body_model, clothes: str, sex: str | None,
-                   weight_kg: float | None, girth_model: ProfileGirthModel) -> tuple[ProfileGirths | None, list[str]]:
-    """Girths from the photos' width profiles, read with the fitted body (`fit_result`, one ViewFit per photo,
-    in order); (None, reasons) when the front and back photos show too few levels.
+@dataclass
+class OutlineReading:
+    """The width profiles read off the photos (breadth: front and back averaged; depth: the side photo, None
+    without one), levels they do not show filled from the fitted body; `notes` say what was left out."""
+
+    breadth: WidthProfile | None
+    depth: WidthProfile | None
+    notes: list[str]
+
+
+def read_outline(photos: list[PhotoOutline], fit_result, body_model, clothes: str) -> OutlineReading:
+    """Read the photos' width profiles with the fitted body (`fit_result`, one ViewFit per photo, in order).
 
     Levels a photo does not show are taken from its partner (front/back) or else from the fitted body
-    itself; a side photo missing too many levels is left out (the girths then come from front and back).
+    itself; a photo missing too many levels is left out (breadth None: the front and back both were).
     """
     import torch
 
@@ -118,20 +143,43 @@ def outline_girths(photos: list[PhotoOutline], fit_result, body_model, clothes: 
             continue
         readings["depth" if photo.kind == "side" else "breadth"].append(profile)
     if not readings["breadth"]:
-        return None, notes
+        return OutlineReading(None, None, notes)
     body_breadth, body_depth = mesh_profile(fit_result.vertices, fit_result.faces, fit_result.vertex_parts)
     breadth = WidthProfile.mean(readings["breadth"]).filled_from(body_breadth)
     depth = WidthProfile.mean(readings["depth"]).filled_from(body_depth) if readings["depth"] else None
-    return girth_model.predict(breadth, fit_result.stature_cm, sex, weight_kg, depth), notes
+    return OutlineReading(breadth, depth, notes)
 
 
-def load_profile_girth_model(path: str | Path | None = None) -> ProfileGirthModel:
-    """The shipped model (or the one at `path`)."""
+def outline_girths(photos: list[PhotoOutline], fit_result, body_model, clothes: str, sex: str | None,
+                   weight_kg: float | None, girth_model: ProfileGirthModel) -> tuple[ProfileGirths | None, list[str]]:
+    """Girths from the photos' width profiles (`read_outline`); (None, reasons) when the front and back
+    photos show too few levels."""
+    reading = read_outline(photos, fit_result, body_model, clothes)
+    if reading.breadth is None:
+        return None, reading.notes
+    return girth_model.predict(reading.breadth, fit_result.stature_cm, sex, weight_kg, reading.depth,
+                               clothes=clothes), reading.notes
+
+
+def photo_girths_path(clothes: str) -> Path:
+    """Where the models learned on pipeline readings of photos in `clothes` are shipped."""
+    return ASSET_PATH.with_name(f"photo_girths_{clothes}.json")
+
+
+def load_profile_girth_model(path: str | Path | None = None, photo_paths: dict[str, Path] | None = None
+                             ) -> ProfileGirthModel:
+    """The shipped models (or the ones at `path` and `photo_paths`: clothes -> file; by default every
+    `photo_girths_<clothes>.json` beside the clean-render asset that exists)."""
+    from body_model.garment_ease import CLOTHES
+
     p = Path(path) if path else ASSET_PATH
     if not p.is_file():
         raise PriorError(f"{p}: profile girth model missing; rebuild with python -m measure.build_profile_girths")
-    return ProfileGirthModel(load_shape_prior(p))
+    if photo_paths is None:
+        photo_paths = {c: photo_girths_path(c) for c in CLOTHES if photo_girths_path(c).is_file()}
+    return ProfileGirthModel(load_shape_prior(p), {c: load_shape_prior(f) for c, f in photo_paths.items()})
 
 
-__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "PhotoOutline", "ProfileGirths",
-           "ProfileGirthModel", "input_names", "load_profile_girth_model", "outline_girths"]
+__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "OutlineReading", "PhotoOutline",
+           "ProfileGirths", "ProfileGirthModel", "input_names", "load_profile_girth_model", "outline_girths",
+           "photo_girths_path", "read_outline"]

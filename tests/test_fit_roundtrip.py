@@ -64,3 +64,22 @@ def test_fit_rejects_bad_inputs():
         fit([View("side", mask)], 170.0)
     with pytest.raises(FitError, match="at least one"):
         fit([], 170.0)
+
+
+@pytest.mark.slow
+def test_a_weight_without_a_side_view_moves_the_depth_locals_only(model):
+    """Front and back do not see depth, the weight does: its third stage frees the depth locals alone."""
+    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS
+
+    rng = np.random.default_rng(5)
+    person = sample_person(model, rng, "male")
+    views = [observe(model, person, kind, rng) for kind in ("front", "back")]
+    plain = fit(views, person.stature_cm, sex="male")
+    weighed = fit(views, person.stature_cm, weight_kg=person.weight_kg, sex="male")
+    names = list(model.only_locals(tuple(n for g in BREADTH_LOCALS + DEPTH_LOCALS for n in g)).local_names)
+    local = weighed.shape.local[0].numpy()
+    assert np.all(local[[names.index(n) for g in BREADTH_LOCALS for n in g]] == 0.0)
+    assert np.abs(local[[names.index(n) for g in DEPTH_LOCALS for n in g]]).max() > 1e-3
+    assert plain.shape.local is None or not plain.shape.local.abs().max() > 0.0
+    implied = weighed.volume_l * 1.030
+    assert abs(implied - person.weight_kg) < 0.03 * person.weight_kg, (implied, person.weight_kg)

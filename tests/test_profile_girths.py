@@ -90,3 +90,31 @@ def test_measurer_refuses_an_unknown_girth_source_and_notes_a_missing_model(monk
     assert measurer._outline_girths([], None, "male", None, "tight", warnings) is None
     assert [w.code for w in warnings] == ["outline_girths"] and "not installed" in warnings[0].message
     assert Measurer()._outline_girths([], None, "male", None, "tight", []) is None  # body girths: the default
+
+
+def _prior_json(intercept: float) -> dict:
+    """A ShapePrior asset whose every model predicts `intercept` for every girth."""
+    models = []
+    for sex in ("male", "female", "any"):
+        for name, (with_weight, with_side) in INPUT_SETS.items():
+            inputs = input_names(with_weight, with_side)
+            models.append({"sex": sex, "input_set": name, "inputs": list(inputs), "targets": list(TARGETS),
+                           "mean": [0.0] * len(inputs), "scale": [1.0] * len(inputs),
+                           "coef": [[0.0] * len(TARGETS) for _ in inputs], "intercept": [intercept] * len(TARGETS),
+                           "residual_std": [1.0] * len(TARGETS), "residual_mae": [0.8] * len(TARGETS),
+                           "n_subjects": 10})
+    return {"models": models}
+
+
+def test_photo_read_models_serve_their_clothes_only(tmp_path):
+    import json
+
+    clean, tight = tmp_path / "clean.json", tmp_path / "tight.json"
+    clean.write_text(json.dumps(_prior_json(90.0)))
+    tight.write_text(json.dumps(_prior_json(80.0)))
+    model = load_profile_girth_model(clean, {"tight": tight})
+    got = model.predict(_profile(33.0), 175.0, "male", clothes="tight")
+    assert got.values_cm["waist_girth"] == pytest.approx(80.0) and got.learned_from == "tight photos"
+    for clothes in ("everyday", None):
+        other = model.predict(_profile(33.0), 175.0, "male", clothes=clothes)
+        assert other.values_cm["waist_girth"] == pytest.approx(90.0) and other.learned_from == "clean renders"

@@ -132,3 +132,39 @@ def test_tight_look_is_skin_tight_top_and_bottoms():
         assert look.upper.kind in ("tshirt", "longsleeve") and look.lower.kind in ("pants", "shorts")
         for g in (look.upper, look.lower):
             assert TIGHT_SLACK_M[0] <= g.slack_m <= TIGHT_SLACK_M[1]
+
+
+def test_folds_split_the_subjects_and_an_unknown_fold_is_refused(tmp_path):
+    from measure.ansur_split import is_evaluation_subject
+    from measure.synth_fold import fold_subjects
+
+    for sex in ("MALE", "FEMALE"):
+        _write_csv(tmp_path / f"ANSUR_II_{sex}_Public.csv",
+                   [[str(10000 + i), "1750", "800", "1000", sex.title()] for i in range(40)])
+    evaluation, training = fold_subjects(tmp_path, "evaluation"), fold_subjects(tmp_path, "training")
+    assert len(evaluation) + len(training) == 80 and evaluation and training
+    assert all(is_evaluation_subject(s.sex, s.subject_id) for s in evaluation)
+    assert not any(is_evaluation_subject(s.sex, s.subject_id) for s in training)
+    with pytest.raises(SynthError, match="fold"):
+        fold_subjects(tmp_path, "test")
+
+
+def test_renders_with_more_views_are_reused_for_fewer(tmp_path, monkeypatch):
+    import json
+
+    from measure import synth_fold
+
+    subjects = tmp_path / "subjects"
+    subjects.mkdir()
+    (subjects / "truth.csv").write_text("id\n")
+    settings = {"n": 3, "seed": 0, "sexes": ["male"], "views": ["front", "back", "side"], "size": [64, 48],
+                "clothes": "tight", "n_train": 10, "version": synth_fold.RENDER_VERSION}
+    (subjects / "settings.json").write_text(json.dumps(settings))
+    args = (subjects, "evaluation", 3, 0, ["male"])
+    rest = ((64, 48), "tight", 10)
+    assert synth_fold.render_fold(*args, ("front", "back"), *rest) == (subjects, None)
+    assert synth_fold.render_fold(*args, ("front", "back", "side"), *rest) == (subjects, None)
+    # other settings render afresh (here: no data to render from, so it says where the data should be)
+    monkeypatch.setenv("MEASURE_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="MEASURE_DATA"):
+        synth_fold.render_fold(subjects, "evaluation", 4, 0, ["male"], ("front", "back"), *rest)
