@@ -74,7 +74,7 @@ def read_subject(job: tuple[str, dict, str]) -> dict:
             out["features"][cond] = {"error": str(exc)}
             continue
         photos = [PhotoOutline(v.kind, v.mask, v.labels) for v in result.views]
-        reading = read_outline(photos, result.fit, _MEASURER._get_body_model(), clothes)
+        reading = read_outline(photos, result.fit, _MEASURER.body_model, clothes)
         feats = {} if reading.breadth is None else as_features(reading.breadth, "breadth")
         if reading.depth is not None and cond == "fb+side":
             feats |= as_features(reading.depth, "depth")

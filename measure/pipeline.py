@@ -204,6 +204,11 @@ class Measurer:
             self._body_model = load_body_model(self.body_backend, device="cpu")
         return self._body_model
 
+    @property
+    def body_model(self) -> Any:
+        """The body model the fits use (loaded at first use): a `Result.fit` is posed with it."""
+        return self._get_body_model()
+
     def _get_girth_model(self) -> Any:
         """The outline girth model (None: girths from the fitted body; a missing asset is noted once)."""
         if not self._girth_model_loaded:

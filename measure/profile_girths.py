@@ -176,7 +176,8 @@ def load_profile_girth_model(path: str | Path | None = None, photo_paths: dict[s
     if not p.is_file():
         raise PriorError(f"{p}: profile girth model missing; rebuild with python -m measure.build_profile_girths")
     if photo_paths is None:
-        photo_paths = {c: photo_girths_path(c) for c in CLOTHES if photo_girths_path(c).is_file()}
+        beside = {c: p.with_name(photo_girths_path(c).name) for c in CLOTHES}
+        photo_paths = {c: f for c, f in beside.items() if f.is_file()}
     return ProfileGirthModel(load_shape_prior(p), {c: load_shape_prior(f) for c, f in photo_paths.items()})
 
 
