@@ -166,6 +166,7 @@ def build(readings: list[dict], truth: dict[str, dict], clothes: str, alpha: flo
 
 def main(argv: list[str] | None = None) -> None:
     from body_model.garment_ease import CLOTHES
+    from measure.build_profile_girths import write_asset
     from measure.synth import read_truth
     from measure.synth_fold import render_fold
 
@@ -189,14 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     readings = collect(subjects_dir, work, args.clothes, args.workers)
     t_read = time.perf_counter() - t0 - t_render
     asset, table = build(readings, read_truth(subjects_dir / "truth.csv"), args.clothes, args.alpha)
-    out = args.out or photo_girths_path(args.clothes)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(asset, indent=1))
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB) from {len(readings)} subjects in "
-          f"{time.perf_counter() - t0:.0f} s (renders {t_render:.0f} s, pipeline {t_read:.0f} s)")
-    print("cross-validated MAE against the real tape, cm: " + " ".join(TARGETS))
-    for line in table:
-        print(line)
+    write_asset(args.out or photo_girths_path(args.clothes), asset,
+                f"{len(readings)} subjects in {time.perf_counter() - t0:.0f} s (renders {t_render:.0f} s, "
+                f"pipeline {t_read:.0f} s)", "cross-validated MAE against the real tape, cm:", table)
 
 
 if __name__ == "__main__":

@@ -177,6 +177,16 @@ def build(rows: list[dict], alpha: float) -> tuple[dict, list[str]]:
     return asset, table
 
 
+def write_asset(out: Path, asset: dict, made_from: str, header: str, table: list[str]) -> None:
+    """Write a girth model asset and print what it was made from and its cross-validated errors."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(asset, indent=1))
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB) from {made_from}")
+    print(header + " " + " ".join(TARGETS))
+    for line in table:
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the ansur2 folder")
@@ -194,13 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         if _POOL is not None:
             _POOL.shutdown()
     asset, table = build(rows, args.alpha)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(asset, indent=1))
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) from {len(rows)} twins in "
-          f"{time.perf_counter() - t0:.0f} s")
-    print("cross-validated MAE, cm, against the twins' girths / against the real tape: " + " ".join(TARGETS))
-    for line in table:
-        print(line)
+    write_asset(args.out, asset, f"{len(rows)} twins in {time.perf_counter() - t0:.0f} s",
+                "cross-validated MAE, cm, against the twins' girths / against the real tape:", table)
 
 
 if __name__ == "__main__":
