@@ -14,8 +14,9 @@ pipeline exactly as a user's would (`measure batch` machinery with the real `Mea
 
 and every output is compared with the subject's REAL tape value (not the twin's). The pipeline runs
 with outline girths (measure.profile_girths), whose results also carry the fitted body's own girths:
-`--girths` picks which the tables show (default: the fitted body's, as the pipeline gives by default),
-the other is summed up in one line per sex. In the same table:
+`--girths` picks which the tables show (default: the pipeline's, measure.girth_sources; `auto` is the
+outline's where a model is learned on photo readings in these clothes, else the fitted body's), the
+other is summed up in one line per sex. In the same table:
 linear regression from height only and from height + weight (measure.baselines), fitted per sex on
 the other ANSUR subjects (the evaluated ones left out), and the twins' own values ("twin": how
 closely Anny's shape space reproduces these people; the pipeline cannot be expected to do better).
@@ -55,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("ANNY_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache" / "anny"))
 
 from measure.ansur_tape import CHART_DIMENSION_TO_ANSUR, TAPE_PAIRS  # noqa: E402
+from measure.girth_sources import DEFAULT_GIRTHS, GIRTH_SOURCES  # noqa: E402
 
 PHOTO_CACHE = "photo_cache"  # under --work: photo analyses shared by the conditions, cleared unless --resume
 CONDITIONS = {"fb": (False, False), "fb+weight": (True, False), "fb+side": (False, True)}
@@ -120,6 +122,15 @@ def run_condition(subjects_dir: Path, work: Path, cond: str, workers: int, devic
 
 
 # ---------------------------------------------------------------- scoring
+
+def shown_girths(girths: str, clothes: str) -> str:
+    """"body" or "outline": which girths the tables show, "auto" resolved as the pipeline resolves it."""
+    if girths != "auto":
+        return girths
+    from measure.profile_girths import load_profile_girth_model
+
+    return "outline" if load_profile_girth_model().learned_on_photos(clothes) else "body"
+
 
 def true_sizes(tape: dict[str, float], charts) -> dict[str, str]:
     """{chart name: size label} from real tape values (nearest size when outside the chart)."""
@@ -299,9 +310,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="what the renders wear (and what the pipeline is told they wear)")
     ap.add_argument("--train", type=int, default=300, help="random Anny bodies per sex for the twin surrogate")
     ap.add_argument("--device", default="cpu", help="pipeline device: cpu, cuda or auto")
-    ap.add_argument("--girths", choices=["body", "outline"], default="body",
-                    help="which torso and thigh girths the tables show: measured on the fitted body (the "
-                         "pipeline's default) or from the photos' outline widths; the other gets one line")
+    ap.add_argument("--girths", choices=GIRTH_SOURCES, default=DEFAULT_GIRTHS,
+                    help="which torso and thigh girths the tables show: measured on the fitted body, from the "
+                         "photos' outline widths, or auto (as the pipeline: the outline's where a photo-read "
+                         "model exists for the clothes); the other gets one line")
     ap.add_argument("--work", type=Path, default=None, help="work folder (renders, batch results)")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted run: keep the pipeline "
                                                           "results already in --work (same code only)")
@@ -330,14 +342,15 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         results[cond] = run_condition(subjects_dir, work, cond, args.workers, args.device, args.resume)
         t_conds[cond] = time.perf_counter() - t
-    report = evaluate(subjects_dir, results, args.girths)
+    girths = shown_girths(args.girths, args.clothes)
+    report = evaluate(subjects_dir, results, girths)
     total = time.perf_counter() - t0
     n_people = sum(rep["n"] for rep in report.values())
     timing = f"synth {t_synth:.0f} s" + (f" (twins {synth.seconds_twin:.0f} s, renders {synth.seconds_render:.0f} s)"
                                          if synth else " (reused)")
     timing += "; " + ", ".join(f"{c} {s:.0f} s" for c, s in t_conds.items())
     header = (f"End-to-end accuracy on ANSUR II body twins (data: ANSUR_II_{{MALE,FEMALE}}_Public.csv), seed "
-              f"{args.seed}, {args.n} per sex, clothes {args.clothes}, girths {args.girths}, photos {args.size}, "
+              f"{args.seed}, {args.n} per sex, clothes {args.clothes}, girths {girths}, photos {args.size}, "
               f"workers {args.workers}, "
               f"device {args.device}; {total:.0f} s in all for {n_people} people ({timing})")
     print_report(report, header)

@@ -15,7 +15,7 @@ import numpy as np
 
 from body_model.keypoints import KEYPOINT_ID
 from body_model.lip_labels import LIP_ID
-from body_model.looks import Look
+from body_model.looks import Garment, Look
 from body_model.parts import PART_TO_LIP, Part
 
 LEFT_ARM = (Part.LEFT_UPPER_ARM, Part.LEFT_FOREARM, Part.LEFT_HAND)
@@ -224,6 +224,17 @@ def long_hair_shell(posed: np.ndarray, parts: np.ndarray, keypoints: np.ndarray,
                  verts - [centre[0], centre[1], 0])
 
 
+SKIN_TIGHT_SLACK_M = 0.003  # garments this close to the skin are compression wear, leggings, swimwear
+WAISTBAND_M = 0.006  # the trousers' waistband (and the cloth folded over it) under an everyday top
+SKIN_TIGHT_WAISTBAND_M = 0.002  # a leggings' elastic under a skin-tight top: the top does not billow over it
+
+
+def waistband_m(upper: Garment, lower: Garment) -> float:
+    """How far a top lies outside the trousers over their waistband: thin when both are skin-tight."""
+    tight = max(upper.slack_m, lower.slack_m) <= SKIN_TIGHT_SLACK_M
+    return SKIN_TIGHT_WAISTBAND_M if tight else WAISTBAND_M
+
+
 def dress_body(posed: np.ndarray, rest: np.ndarray, faces: np.ndarray, parts: np.ndarray, regions: BodyRegions,
                keypoints: np.ndarray, look: Look) -> tuple[np.ndarray, np.ndarray, list[Shell]]:
     """LIP labels of the bare body's faces, which body faces lie under a tight garment, and the shells."""
@@ -269,7 +280,7 @@ def dress_body(posed: np.ndarray, rest: np.ndarray, faces: np.ndarray, parts: np
         covered = (torso & (z >= top_hem)) | (regions.arm_t < upper.extent)
         slack = np.full(len(posed), upper.slack_m)
         if lower is not None:  # over the trousers' waistband the top must lie outside them
-            slack[z < hem_z + 0.05] = np.maximum(upper.slack_m, lower.slack_m + 0.006)
+            slack[z < hem_z + 0.05] = np.maximum(upper.slack_m, lower.slack_m + waistband_m(upper, lower))
         shells.append(_offset_shell(posed, normals, faces, covered, slack, np.full(len(faces), label, np.uint8),
                                     "upper", rest, hidden))
     feet = np.isin(parts, (Part.LEFT_FOOT, Part.RIGHT_FOOT)) | (

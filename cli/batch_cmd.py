@@ -14,6 +14,7 @@ import typer
 
 from body_model.garment_ease import DEFAULT_CLOTHES
 from cli.errors import guarded
+from measure.girth_sources import DEFAULT_GIRTHS
 
 
 def register(app: typer.Typer) -> None:
@@ -41,8 +42,9 @@ def batch(
         "tight, fitted or everyday."
     ),
     girths: str = typer.Option(
-        "body", "--girths", help="Torso and thigh girths measured on the fitted body (body, the default) or read "
-        "from the photos' outline widths (outline)."
+        DEFAULT_GIRTHS, "--girths", help="Torso and thigh girths measured on the fitted body (body), read from the "
+        "photos' outline widths (outline), or auto: the outline where its model is learned on photos in those "
+        "clothes (tight), the body otherwise."
     ),
     photo_cache: Path | None = typer.Option(
         None, "--photo-cache", help="Folder that keeps each photo's analysis (pose, mask, parser labels): a later "

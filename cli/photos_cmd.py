@@ -13,6 +13,7 @@ import typer
 
 from body_model.garment_ease import DEFAULT_CLOTHES
 from cli.errors import guarded
+from measure.girth_sources import DEFAULT_GIRTHS
 
 MAIN_TABLE = (
     "stature", "chest_girth", "bust_girth", "underbust_girth", "waist_girth", "hip_girth", "neck_girth",
@@ -55,8 +56,9 @@ def photos(
         None, "--garment", help="Garment type(s) to size, e.g. tops, trousers (repeat; default: all)."
     ),
     girths: str = typer.Option(
-        "body", "--girths", help="Torso and thigh girths measured on the fitted body like the rest (body, the "
-        "default) or read from the photos' outline widths (outline; see the README)."
+        DEFAULT_GIRTHS, "--girths", help="Torso and thigh girths measured on the fitted body like the rest (body), "
+        "read from the photos' outline widths (outline; see the README), or auto: the outline where its model is "
+        "learned on photos in your clothes (tight), the body otherwise."
     ),
     preference: str = typer.Option("regular", "--fit", help="Fit preference: slim, regular or loose."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),

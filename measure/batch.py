@@ -25,6 +25,7 @@ from typing import Any
 
 from body_model.garment_ease import DEFAULT_CLOTHES
 from measure.errors import ManifestError, MeasureError, OutOfRangeError
+from measure.girth_sources import DEFAULT_GIRTHS
 
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.csv"
@@ -376,7 +377,7 @@ class MeasurerWorker:
     # Analyses of photos seen before (measure.photo_cache): True in memory, a folder path shared by workers
     # and runs, False: every photo afresh.
     photo_cache: str | bool = True
-    girths: str = "body"  # where torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES)
+    girths: str = DEFAULT_GIRTHS  # where torso and thigh girths come from (measure.girth_sources.GIRTH_SOURCES)
 
     def __call__(self) -> PersonFn:
         if self.threads:

@@ -53,8 +53,8 @@ def check_clothes(clothes: str) -> str:
 
 
 def check_girths(girths: str) -> str:
-    """Where torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES); a usage error otherwise."""
-    from measure.profile_girths import GIRTH_SOURCES
+    """Where torso and thigh girths come from (measure.girth_sources.GIRTH_SOURCES); a usage error otherwise."""
+    from measure.girth_sources import GIRTH_SOURCES
 
     if girths not in GIRTH_SOURCES:
         raise OutOfRangeError("girths", f"{girths!r} is not one of {', '.join(GIRTH_SOURCES)}")

@@ -18,7 +18,8 @@ Stages (each timed in `Result.timings`):
 6. measure: ISO 8559-1 measurements on the fitted rest-pose body, each with an uncertainty; with
    `girths="outline"` the torso and thigh girths (chest, bust, waist, hip, thigh) come instead from
    the photos' outline widths, read with the fitted body and turned into girths by models learned on
-   ANSUR II body twins (measure.profile_girths).
+   ANSUR II body twins (measure.profile_girths); `girths="auto"` does so only where such a model is
+   learned on the pipeline's own readings of photos in the clothes at hand.
 7. size: the recommendation per garment of the chosen size chart.
 
 Models load once per `Measurer` (lazily, at the first photo that gets that far), so a batch worker
@@ -45,6 +46,7 @@ from measure.errors import (
     PhotoCheckError,
     from_image_error,
 )
+from measure.girth_sources import DEFAULT_GIRTHS
 from measure.photo_cache import PhotoAnalysis, PhotoCache, photo_key
 from measure.result import (
     BodyParameters,
@@ -112,10 +114,11 @@ class Measurer:
     photo_cache: remembers the analysis (pose, mask, parser labels) of photos already measured, so the
     same photos with other inputs skip it (measure.photo_cache): True keeps the last few in memory, a
     PhotoCache may also keep them in a folder, False analyses every photo afresh. girths: where the
-    torso and thigh girths come from (measure.profile_girths.GIRTH_SOURCES): "body" (measured on the
-    fitted body like every other measurement, the default) or "outline" (the photos' outline widths
-    through models learned on ANSUR II twins: for tight clothes on the pipeline's own readings of
-    rendered photos, otherwise on clean renders, which read a few cm high; see the README).
+    torso and thigh girths come from (measure.girth_sources.GIRTH_SOURCES): "body" (measured on the
+    fitted body like every other measurement), "outline" (the photos' outline widths through models
+    learned on ANSUR II twins: for tight clothes on the pipeline's own readings of rendered photos,
+    otherwise on clean renders, which read a few cm high; see the README) or "auto" ("outline" where a
+    model learned on photo readings exists for the clothes, "body" otherwise); default DEFAULT_GIRTHS.
     girth_model: a ready measure.profile_girths.ProfileGirthModel, used instead of the shipped ones.
     """
 
@@ -134,7 +137,7 @@ class Measurer:
         outline: str = "pose",
         clothes: str = DEFAULT_CLOTHES,
         photo_cache: PhotoCache | bool = True,
-        girths: str = "body",
+        girths: str = DEFAULT_GIRTHS,
         girth_model: Any = None,
     ) -> None:
         self.device = device
@@ -213,7 +216,7 @@ class Measurer:
         """The outline girth model (None: girths from the fitted body; a missing asset is noted once)."""
         if not self._girth_model_loaded:
             self._girth_model_loaded = True
-            if self.girths == "outline":
+            if self.girths != "body":
                 from body_model.shape_prior import PriorError
                 from measure.profile_girths import load_profile_girth_model
 
@@ -440,9 +443,11 @@ class Measurer:
     def _outline_girths(self, photos: list[_Photo], fit_result: Any, sex: str, weight_kg: float | None,
                         clothes: str, warnings: list[QualityWarning]) -> Any:
         """Girths from the photos' outline widths (measure.profile_girths), or None: the body's own."""
-        if self.girths != "outline":
+        if self.girths == "body":
             return None
         model = self._get_girth_model()
+        if self.girths == "auto" and (model is None or not model.learned_on_photos(clothes)):
+            return None
         if model is None:
             warnings.append(QualityWarning("outline_girths", "the outline girth model is not installed; torso and "
                                            "thigh girths were measured on the fitted body", None))

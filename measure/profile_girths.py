@@ -35,6 +35,7 @@ import numpy as np
 
 from body_model.data_paths import REPO_ROOT
 from body_model.shape_prior import LinearPrior, PriorError, ShapePrior, load_shape_prior
+from measure.girth_sources import DEFAULT_GIRTHS, GIRTH_SOURCES
 from measure.outline_profile import WidthProfile, as_features, feature_names
 
 ASSET_PATH = REPO_ROOT / "assets" / "priors" / "profile_girths.json"
@@ -73,6 +74,10 @@ class ProfileGirthModel:
         self.prior = prior
         self.photo_priors = dict(photo_priors or {})
 
+    def learned_on_photos(self, clothes: str | None) -> bool:
+        """Whether a model learned on the pipeline's readings of photos in `clothes` is at hand."""
+        return clothes in self.photo_priors
+
     def model(self, sex: str | None, with_weight: bool, with_side: bool, clothes: str | None = None) -> LinearPrior:
         return self.photo_priors.get(clothes, self.prior).model(sex, with_weight, with_side)
 
@@ -90,12 +95,11 @@ class ProfileGirthModel:
         if not np.all(np.isfinite([values[k] for k in model.inputs])):
             raise PriorError("profile girths need complete profiles (missing levels filled)")
         name = next(k for k, v in INPUT_SETS.items() if v == (with_weight, with_side))
-        source = f"{clothes} photos" if clothes in self.photo_priors else "clean renders"
+        source = f"{clothes} photos" if self.learned_on_photos(clothes) else "clean renders"
         return ProfileGirths(model.predict(values), model.std(), name, source)
 
 
 MAX_MISSING_SHARE = 0.34  # a photo missing more of its levels than this is not read at all
-GIRTH_SOURCES = ("outline", "body")  # where the torso and thigh girths come from (Measurer(girths=...))
 
 
 @dataclass
@@ -181,6 +185,6 @@ def load_profile_girth_model(path: str | Path | None = None, photo_paths: dict[s
     return ProfileGirthModel(load_shape_prior(p), {c: load_shape_prior(f) for c, f in photo_paths.items()})
 
 
-__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "OutlineReading", "PhotoOutline",
+__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "DEFAULT_GIRTHS", "OutlineReading", "PhotoOutline",
            "ProfileGirths", "ProfileGirthModel", "input_names", "load_profile_girth_model", "outline_girths",
            "photo_girths_path", "read_outline"]

@@ -116,11 +116,13 @@ def fitted_look(look):
 
 
 TIGHT_SLACK_M = (0.001, 0.003)  # compression wear, leggings, swimwear: 1-3 mm off the skin
+BARE_TORSO_SHARE = 0.35  # men in tight clothes photographed bare-chested (ISO 20685-1 scanning attire)
 
 
-def tight_look(look, rng: np.random.Generator):
+def tight_look(look, rng: np.random.Generator, bare_torso_share: float = 0.0):
     """A look as measuring apps ask for at best: a skin-tight top (short or long sleeves) and leggings or
-    shorts, 1-3 mm off the skin (body_model.garment_ease's `tight`)."""
+    shorts, 1-3 mm off the skin (body_model.garment_ease's `tight`); with `bare_torso_share`'s chance no
+    top at all, as scanning protocols ask of men."""
     from dataclasses import replace
 
     from body_model.looks import Garment
@@ -133,6 +135,8 @@ def tight_look(look, rng: np.random.Generator):
     upper = Garment(top_kind, upper.material if upper else look.skin, float(rng.uniform(*TIGHT_SLACK_M)), top_extent)
     lower = Garment(bottom_kind, lower.material if lower else look.skin, float(rng.uniform(*TIGHT_SLACK_M)),
                     bottom_extent)
+    if bare_torso_share > 0 and rng.random() < bare_torso_share:  # drawn only then: other callers' draws stay
+        upper = None
     return replace(look, upper=upper, lower=lower)
 
 
@@ -194,11 +198,12 @@ def render_subject(model, twin, views: Sequence[str], rng: np.random.Generator, 
     from body_model.render import render_person
 
     shape = twin.shape(model)
-    look = random_look(rng, float(shape.phenotypes[0, 0]))
+    gender = float(shape.phenotypes[0, 0])
+    look = random_look(rng, gender)
     if clothes == "fitted":
         look = fitted_look(look)
     elif clothes == "tight":
-        look = tight_look(look, rng)
+        look = tight_look(look, rng, BARE_TORSO_SHARE if gender < 0.5 else 0.0)
     height, width = image_size
     f35 = int(rng.integers(F35_RANGE_MM[0], F35_RANGE_MM[1] + 1))
     focal = focal_px_from_f35(f35, width, height)

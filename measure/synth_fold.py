@@ -13,7 +13,7 @@ from pathlib import Path
 
 FOLDS = ("evaluation", "training")
 ANSUR_FILES = ("ANSUR_II_MALE_Public.csv", "ANSUR_II_FEMALE_Public.csv")
-RENDER_VERSION = 5  # bump when the renders of the same settings would change
+RENDER_VERSION = 6  # bump when the renders of the same settings would change
 
 
 def fold_subjects(data_dir: Path, fold: str) -> list:

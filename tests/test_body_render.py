@@ -95,3 +95,14 @@ def test_distance_sets_the_person_size_and_renders_are_reproducible(model):
     posed = render_person(model, shape, pose=random_standing_pose(model, np.random.default_rng(5)),
                           image_size=SIZE, rng=5)
     assert posed.mask.sum() > 0 and posed.pose.joint_rotations.abs().sum() > 0
+
+
+def test_a_skin_tight_top_lies_close_over_the_leggings_waistband():
+    from body_model.garments import SKIN_TIGHT_SLACK_M, SKIN_TIGHT_WAISTBAND_M, WAISTBAND_M, waistband_m
+
+    cloth = Material((60.0, 80.0, 160.0))
+    top, leggings = Garment("tshirt", cloth, 0.002, 0.4), Garment("pants", cloth, SKIN_TIGHT_SLACK_M, 1.9)
+    assert waistband_m(top, leggings) == SKIN_TIGHT_WAISTBAND_M < WAISTBAND_M
+    # One garment that stands off makes it an everyday outfit: the top billows over a real waistband.
+    assert waistband_m(Garment("tshirt", cloth, 0.004, 0.4), leggings) == WAISTBAND_M
+    assert waistband_m(top, Garment("pants", cloth, 0.01, 1.9)) == WAISTBAND_M

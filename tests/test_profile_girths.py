@@ -118,3 +118,60 @@ def test_photo_read_models_serve_their_clothes_only(tmp_path):
     for clothes in ("everyday", None):
         other = model.predict(_profile(33.0), 175.0, "male", clothes=clothes)
         assert other.values_cm["waist_girth"] == pytest.approx(90.0) and other.learned_from == "clean renders"
+
+
+def test_auto_girths_read_the_outline_only_where_a_photo_read_model_is_learned(monkeypatch, tmp_path):
+    import json
+
+    from measure import profile_girths
+    from measure.pipeline import Measurer
+
+    clean, tight = tmp_path / "clean.json", tmp_path / "tight.json"
+    clean.write_text(json.dumps(_prior_json(90.0)))
+    tight.write_text(json.dumps(_prior_json(80.0)))
+    model = load_profile_girth_model(clean, {"tight": tight})
+    read = object()  # what the outline reader gives; the photos and the fit do not matter here
+    monkeypatch.setattr(profile_girths, "outline_girths", lambda *args: (read, []))
+    auto = Measurer(photo_cache=False, girths="auto", girth_model=model)
+    warnings: list = []
+    assert auto._outline_girths([], None, "male", None, "tight", warnings) is read
+    assert auto._outline_girths([], None, "male", None, "everyday", warnings) is None and warnings == []
+    outline = Measurer(photo_cache=False, girths="outline", girth_model=model)
+    assert outline._outline_girths([], None, "male", None, "everyday", warnings) is read  # clean-render models
+
+
+def test_photos_missing_over_a_third_of_their_levels_are_left_out_and_gaps_filled_from_the_body(monkeypatch):
+    from types import SimpleNamespace
+
+    import torch
+
+    from measure import outline_profile
+    from measure.profile_girths import PhotoOutline, read_outline
+
+    n_torso, n_thigh = len(outline_profile.PROFILE_LEVELS), len(outline_profile.THIGH_LEVELS)
+    levels = n_torso + n_thigh
+
+    def profile(value: float, missing: int) -> WidthProfile:
+        vals = np.full(levels, value)
+        vals[:missing] = np.nan
+        return WidthProfile(vals[:n_torso], vals[n_torso:])
+
+    read = {}  # photo kind -> the profile its photo gives
+    monkeypatch.setattr(outline_profile, "photo_profile", lambda kind, *args: read[kind])
+    monkeypatch.setattr(outline_profile, "mesh_profile", lambda *args: (profile(30.0, 0), profile(20.0, 0)))
+    pose = SimpleNamespace(joint_rotations=None, global_rotation=None, translation=None)
+    fit = SimpleNamespace(views=[SimpleNamespace(pose=pose, camera=None)] * 3, shape=None, vertices=None,
+                          faces=None, vertex_parts=None)
+    body = SimpleNamespace(forward=lambda shape, pose: SimpleNamespace(vertices=torch.zeros(1, 4, 3)))
+    photos = [PhotoOutline(kind, np.zeros((2, 2), bool), None) for kind in ("front", "back", "side")]
+
+    read.update(front=profile(33.0, 0), back=profile(35.0, 8), side=profile(25.0, 6))
+    got = read_outline(photos, fit, body, "tight")
+    assert np.allclose(got.breadth.values(), 33.0)  # the back photo, 8 of 20 levels missing, is left out
+    assert np.allclose(got.depth.values()[:6], 20.0) and np.allclose(got.depth.values()[6:], 25.0)
+    assert len(got.notes) == 1 and got.notes[0].startswith("back photo")
+    read.update(side=profile(25.0, 8))
+    got = read_outline(photos, fit, body, "tight")
+    assert got.depth is None and got.notes[-1].startswith("side photo")
+    read.update(front=profile(33.0, 8))
+    assert read_outline(photos, fit, body, "tight").breadth is None

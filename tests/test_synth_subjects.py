@@ -134,6 +134,21 @@ def test_tight_look_is_skin_tight_top_and_bottoms():
             assert TIGHT_SLACK_M[0] <= g.slack_m <= TIGHT_SLACK_M[1]
 
 
+def test_tight_looks_leave_the_torso_bare_at_the_share_asked_and_draw_nothing_more_otherwise():
+    from body_model.looks import random_look
+    from measure.synth import tight_look
+
+    looks = [random_look(np.random.default_rng(i), 0.0) for i in range(200)]
+    bare = [tight_look(look, np.random.default_rng(i), bare_torso_share=0.35).upper is None
+            for i, look in enumerate(looks)]
+    assert 0.25 < np.mean(bare) < 0.45
+    assert all(tight_look(look, np.random.default_rng(i)).upper is not None for i, look in enumerate(looks))
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    tight_look(looks[0], rng_a)
+    tight_look(looks[0], rng_b, bare_torso_share=0.0)
+    assert rng_a.random() == rng_b.random()  # the keypoint calibration's renders stay as they were
+
+
 def test_folds_split_the_subjects_and_an_unknown_fold_is_refused(tmp_path):
     from measure.ansur_split import is_evaluation_subject
     from measure.synth_fold import fold_subjects
