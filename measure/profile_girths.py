@@ -35,7 +35,6 @@ import numpy as np
 
 from body_model.data_paths import REPO_ROOT
 from body_model.shape_prior import LinearPrior, PriorError, ShapePrior, load_shape_prior
-from measure.girth_sources import DEFAULT_GIRTHS, GIRTH_SOURCES
 from measure.outline_profile import WidthProfile, as_features, feature_names
 
 ASSET_PATH = REPO_ROOT / "assets" / "priors" / "profile_girths.json"
@@ -185,6 +184,6 @@ def load_profile_girth_model(path: str | Path | None = None, photo_paths: dict[s
     return ProfileGirthModel(load_shape_prior(p), {c: load_shape_prior(f) for c, f in photo_paths.items()})
 
 
-__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "GIRTH_SOURCES", "DEFAULT_GIRTHS", "OutlineReading", "PhotoOutline",
+__all__ = ["ASSET_PATH", "TARGETS", "INPUT_SETS", "OutlineReading", "PhotoOutline",
            "ProfileGirths", "ProfileGirthModel", "input_names", "load_profile_girth_model", "outline_girths",
            "photo_girths_path", "read_outline"]
