@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from body_model.fit import fit
-from body_model.fit_synthetic import observe, sample_person
+from body_model.fit_synthetic import LOCAL_AMPLITUDE, observe, sample_person
 from body_model.model import load_body_model
 from measure.measurements import measure_body
 
@@ -36,14 +36,15 @@ def measure(vertices: np.ndarray, model, sex: str) -> dict[str, float]:
     return {k: m.values[v].value_cm for k, v in MEASURES.items()} | {"stature": m.values["stature"].value_cm}
 
 
-def run(n: int, seed: int, conditions: list[str], verbose: bool = False) -> dict[str, dict[str, list[float]]]:
+def run(n: int, seed: int, conditions: list[str], verbose: bool = False,
+        hidden_amplitude: float = LOCAL_AMPLITUDE) -> dict[str, dict[str, list[float]]]:
     model = load_body_model()
     errors: dict[str, dict[str, list[float]]] = {c: {k: [] for k in [*MEASURES, "stature", "seconds", "cpu"]}
                                                  for c in conditions}
     for i in range(n):
         rng = np.random.default_rng(seed * 1000 + i)
         sex = "male" if i % 2 == 0 else "female"
-        person = sample_person(model, rng, sex)
+        person = sample_person(model, rng, sex, local_amplitude=hidden_amplitude)
         weight = person.weight_kg * float(np.clip(rng.normal(1030.0, 10.0), 1000.0, 1060.0)) / 1030.0
         truth = measure(person.rest_vertices, model, sex)
         views = {k: observe(model, person, k, rng) for k in ("front", "back", "side")}
@@ -65,9 +66,10 @@ def run(n: int, seed: int, conditions: list[str], verbose: bool = False) -> dict
     return errors
 
 
-def print_table(errors: dict[str, dict[str, list[float]]], n: int) -> None:
-    print(f"\nFit round trip on {n} synthetic Anny people (both sexes, BMI 17-38, unseen local changes);"
-          " MAE in cm vs the true body, measured by measure_body")
+def print_table(errors: dict[str, dict[str, list[float]]], n: int, hidden_amplitude: float = LOCAL_AMPLITUDE
+                ) -> None:
+    print(f"\nFit round trip on {n} synthetic Anny people (both sexes, BMI 17-38, unseen local changes in "
+          f"+-{hidden_amplitude:g}); MAE in cm vs the true body, measured by measure_body")
     cols = [*MEASURES, "stature"]
     print(f"{'condition':12s} " + " ".join(f"{c:>10s}" for c in cols) + f" {'wall s':>7s} {'cpu s':>6s}")
     for cond, e in errors.items():
@@ -85,6 +87,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--hidden-amplitude", type=float, default=LOCAL_AMPLITUDE,
+                        help="range (+-) of the unseen local changes; 0 = the same people without them")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -92,7 +96,8 @@ def main() -> None:
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
         raise SystemExit(f"unknown condition {unknown[0]!r}; choose from {', '.join(CONDITIONS)}")
-    print_table(run(args.n, args.seed, conditions, args.verbose), args.n)
+    print_table(run(args.n, args.seed, conditions, args.verbose, args.hidden_amplitude), args.n,
+                args.hidden_amplitude)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from body_model.raster import rasterize
 from body_model.shape_prior import TARGET_LABELS, load_shape_prior
 
 __all__ = ["View", "ViewError", "FitError", "FitConfig", "ViewFit", "FitQuality", "FitResult", "fit",
-           "BREADTH_LOCALS", "DEPTH_LOCALS"]
+           "BREADTH_LOCALS", "DEPTH_LOCALS", "POOR_MATCH_IOU"]
 
 # Local parameter groups the fit may move (one scalar per group; left/right tied).
 BREADTH_LOCALS: tuple[tuple[str, ...], ...] = (
@@ -73,6 +73,7 @@ DEPTH_LOCALS: tuple[tuple[str, ...], ...] = (
 FREE_PHENOTYPES = ("gender", "age", "muscle", "weight", "proportions")
 SEX_GENDER = {"male": (0.0, 0.1), "female": (0.9, 1.0)}  # Anny gender 0 = male, 1 = female
 AGE_RANGE = (0.55, 1.0)  # adults
+POOR_MATCH_IOU = 0.8  # a view whose fitted body overlaps the person less than this is warned about
 RIM_RASTER_SCALE = 0.5  # the body's own silhouette, for its rim vertices, at half the photo's size
 MIN_RIM_VERTICES = 20  # fewer (a body far off the photo): all candidates stand in for the rim
 BODY_DENSITY = 1030.0  # kg/m^3, a mid value for adults (lean ~1070, obese ~1010)
@@ -539,7 +540,7 @@ def _view_quality(model: BodyModel, pvs: list[PreparedView], out, pose: BodyPose
         inter = (np.logical_and(r.mask, pv.body_mask) & scored).sum()
         union = (np.logical_or(r.mask, pv.body_mask) & scored).sum()
         iou = float(inter / max(union, 1))
-        if iou < 0.8:
+        if iou < POOR_MATCH_IOU:
             warnings.append(f"{pv.view.label()}: the fitted body matches the person poorly (IoU {iou:.2f})")
         if kp_res is not None and kp_res > 0.03 * pv.height:
             warnings.append(f"{pv.view.label()}: keypoints are far from the fitted body ({kp_res:.0f} px)")

@@ -42,9 +42,12 @@ class SyntheticPerson:
 
 
 def sample_person(model: BodyModel, rng: np.random.Generator, sex: str, bmi_range=(17.0, 38.0),
-                  draws: int = 40) -> SyntheticPerson:
+                  draws: int = 40, local_amplitude: float = LOCAL_AMPLITUDE) -> SyntheticPerson:
     """A random adult of `sex` with BMI (volume x density / stature^2) near a target drawn uniformly in
-    `bmi_range`: the closest of `draws` random phenotype draws (heavier targets draw heavier phenotypes)."""
+    `bmi_range`: the closest of `draws` random phenotype draws (heavier targets draw heavier phenotypes).
+    The unseen local changes are drawn in +-`local_amplitude` (0: none). The random draws stay the same
+    whatever it is, so 0 gives the same people without them, unless the changes' volume tipped which of
+    the draws came closest to the target BMI."""
     target_bmi = rng.uniform(*bmi_range)
     heavy = (target_bmi - bmi_range[0]) / (bmi_range[1] - bmi_range[0])
     names = list(model.local_names)
@@ -57,7 +60,7 @@ def sample_person(model: BodyModel, rng: np.random.Generator, sex: str, bmi_rang
                             0.5, rng.uniform(0.25, 0.75)]], dtype=torch.float32)
         local = torch.zeros(1, len(names))
         for n in ROUNDTRIP_LOCALS:
-            local[0, names.index(n)] = float(rng.uniform(-LOCAL_AMPLITUDE, LOCAL_AMPLITUDE))
+            local[0, names.index(n)] = float(rng.uniform(-local_amplitude, local_amplitude))
         stature = rng.uniform(160.0, 192.0) if sex == "male" else rng.uniform(150.0, 180.0)
         shape = model.with_stature(BodyShape(ph, local), stature)
         with torch.no_grad():

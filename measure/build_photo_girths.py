@@ -12,8 +12,9 @@ each width only as far as it holds up:
    body twins and rendered front, back and side in `--clothes` (measure.synth_fold, as the benchmark's);
 2. each goes through the real pipeline (`Measurer`) front+back and front+back+side, and the outline
    widths it reads with its fitted bodies are kept (measure.profile_girths.read_outline);
-3. a ridge per sex (and pooled) and input set maps stature, weight and those widths to the subjects'
-   REAL tape girths; the printout gives the 5-fold cross-validated MAE.
+3. a ridge per sex (and pooled) and input set maps stature, weight and those widths (without a weight,
+   also the fitted body's own girths: measure.profile_girths.BODY_INPUT_SETS) to the subjects' REAL
+   tape girths; the printout gives the 5-fold cross-validated MAE.
 
 Renders and readings are cached in `--work`; a rebuild with other ridge settings reuses them.
 What this does not prove: the bias it learns is the pipeline's on our renders' clothes; real garments
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from body_model.data_paths import REPO_ROOT
-from measure.profile_girths import INPUT_SETS, TARGETS, input_names, photo_girths_path
+from measure.profile_girths import BODY_INPUT_SETS, INPUT_SETS, TARGETS, input_names, photo_girths_path, set_name
 
 WORK_DIR = REPO_ROOT / ".cache" / "photo_girths"
 SEXES = ("male", "female")
@@ -126,12 +127,14 @@ def _map(jobs: list, workers: int, clothes: str):
 
 def training_table(readings: list[dict], truth: dict[str, dict], sex: str, with_weight: bool, with_side: bool
                    ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """(inputs, real tape girths, input names) of the subjects whose pipeline run gave every input."""
-    inputs = input_names(with_weight, with_side)
+    """(inputs, real tape girths, input names) of the subjects whose pipeline run gave every input.
+
+    Input sets in BODY_INPUT_SETS also take the fitted body's girths of the same run (`body_<girth>`)."""
+    inputs = input_names(with_weight, with_side, with_body=set_name(with_weight, with_side) in BODY_INPUT_SETS)
     cond = "fb+side" if with_side else "fb"
     xs, ys = [], []
     for r in readings:
-        feats = r["features"].get(cond, {})
+        feats = r["features"].get(cond, {}) | {f"body_{t}": v for t, v in r.get("body", {}).get(cond, {}).items()}
         if (sex != "any" and r["sex"] != sex) or "error" in feats or not all(
                 k in feats for k in inputs if k not in ("stature", "weightkg")):
             continue

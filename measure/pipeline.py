@@ -336,8 +336,9 @@ class Measurer:
 
         gender = float(fit_result.shape.phenotypes[0, 0])
         sizing_sex = sex or ("female" if gender >= 0.5 else "male")
-        outline = self._outline_girths(photos, fit_result, sizing_sex, weight_kg, clothes, warnings)
-        measurements = self._measure_body(fit_result, sex, weight_kg, len(photos) == 3, outline)
+        measurements = self._measure_body(fit_result, sex, weight_kg, len(photos) == 3)
+        outline = self._outline_girths(photos, fit_result, sizing_sex, weight_kg, clothes, warnings, measurements)
+        measurements = _with_outline_girths(measurements, outline)
         lap("measure")
 
         if sex is None:
@@ -441,8 +442,9 @@ class Measurer:
             raise FitError(photos[0].name, f"the body fit failed ({exc})") from None
 
     def _outline_girths(self, photos: list[_Photo], fit_result: Any, sex: str, weight_kg: float | None,
-                        clothes: str, warnings: list[QualityWarning]) -> Any:
-        """Girths from the photos' outline widths (measure.profile_girths), or None: the body's own."""
+                        clothes: str, warnings: list[QualityWarning], body: dict[str, Measurement]) -> Any:
+        """Girths from the photos' outline widths (measure.profile_girths), or None: the body's own.
+        `body`: the measurements taken on the fitted body (its girths are inputs of some models)."""
         if self.girths == "body":
             return None
         model = self._get_girth_model()
@@ -452,10 +454,15 @@ class Measurer:
             warnings.append(QualityWarning("outline_girths", "the outline girth model is not installed; torso and "
                                            "thigh girths were measured on the fitted body", None))
             return None
-        from measure.profile_girths import PhotoOutline, outline_girths
+        from body_model.shape_prior import PriorError
+        from measure.profile_girths import TARGETS, PhotoOutline, outline_girths
 
-        found, notes = outline_girths([PhotoOutline(p.kind, p.mask, p.labels) for p in photos], fit_result,
-                                      self._get_body_model(), clothes, sex, weight_kg, model)
+        try:
+            found, notes = outline_girths([PhotoOutline(p.kind, p.mask, p.labels) for p in photos], fit_result,
+                                          self._get_body_model(), clothes, sex, weight_kg, model,
+                                          {t: body[t].value for t in TARGETS if t in body})
+        except PriorError as exc:  # e.g. a girth the model takes could not be measured on the fitted body
+            found, notes = None, [f"the outline girth model could not be used ({exc})"]
         for note in notes:
             warnings.append(QualityWarning("outline_girths", note, None))
         if found is None:
@@ -464,7 +471,7 @@ class Measurer:
         return found
 
     def _measure_body(self, fit_result: Any, sex: str | None, weight_kg: float | None,
-                      has_side: bool, outline: Any = None) -> dict[str, Measurement]:
+                      has_side: bool) -> dict[str, Measurement]:
         from measure import uncertainty
         from measure.landmarks import LandmarkError
         from measure.measurements import measure_body
@@ -478,20 +485,25 @@ class Measurer:
             sd = uncertainty.uncertainty_cm(name, item.value_cm, fit_result.uncertainty_cm, sex=sex,
                                             with_weight=weight_kg is not None, with_side=has_side)
             out[name] = Measurement(value=float(item.value_cm), uncertainty=sd, definition=item.definition)
-        for name, value in ({} if outline is None else outline.values_cm).items():
-            if name in out:
-                # A model learned on the pipeline's own readings knows its error against real tape; the
-                # clean-render one only its error for perfect readings, so the body's estimate stays.
-                sd = outline.residual_sd_cm[name] if outline.learned_from != "clean renders" else out[name].uncertainty
-                out[name] = Measurement(value=float(value), uncertainty=round(float(sd), 2),
-                                        definition=out[name].definition, source="outline",
-                                        body_value=out[name].value)
         return out
 
     def _sizes(self, measurements: dict[str, Measurement], sex: str | None) -> list[SizeRecommendation]:
         from measure.chart_selection import recommend_sizes
 
         return recommend_sizes(self._load_chart(), measurements, sex, self.preference)
+
+
+def _with_outline_girths(body: dict[str, Measurement], outline: Any) -> dict[str, Measurement]:
+    """The body's measurements with the girths the outline model gave (None: unchanged)."""
+    out = dict(body)
+    for name, value in ({} if outline is None else outline.values_cm).items():
+        if name in out:
+            # A model learned on the pipeline's own readings knows its error against real tape; the
+            # clean-render one only its error for perfect readings, so the body's estimate stays.
+            sd = outline.residual_sd_cm[name] if outline.learned_from != "clean renders" else out[name].uncertainty
+            out[name] = Measurement(value=float(value), uncertainty=round(float(sd), 2),
+                                    definition=out[name].definition, source="outline", body_value=out[name].value)
+    return out
 
 
 def orient_keypoints(keypoints: np.ndarray, kind: str) -> np.ndarray:

@@ -83,3 +83,18 @@ def test_a_weight_without_a_side_view_moves_the_depth_locals_only(model):
     assert plain.shape.local is None or not plain.shape.local.abs().max() > 0.0
     implied = weighed.volume_l * 1.030
     assert abs(implied - person.weight_kg) < 0.03 * person.weight_kg, (implied, person.weight_kg)
+
+
+def test_without_unseen_changes_the_same_people_are_drawn(model):
+    """--hidden-amplitude 0 compares the fit on the same people with and without the changes it cannot see."""
+    from body_model.fit_synthetic import ROUNDTRIP_LOCALS
+
+    with_changes = sample_person(model, np.random.default_rng(5), "female")
+    without = sample_person(model, np.random.default_rng(5), "female", local_amplitude=0.0)
+    names = list(model.local_names)
+    hidden = [names.index(n) for n in ROUNDTRIP_LOCALS]
+    assert float(with_changes.shape.local[0, hidden].abs().max()) > 0.05
+    assert float(without.shape.local.abs().max()) == 0.0
+    # same draws, and here the same pick among them: same phenotypes (height aside: the stature sets it)
+    assert torch.equal(without.shape.phenotypes[0, :4], with_changes.shape.phenotypes[0, :4])
+    assert without.stature_cm == with_changes.stature_cm

@@ -6,7 +6,7 @@ import numpy as np
 
 from measure.build_photo_girths import build, training_table
 from measure.outline_profile import feature_names
-from measure.profile_girths import INPUT_SETS, TARGETS
+from measure.profile_girths import INPUT_SETS, TARGETS, body_input_names
 
 
 def _readings(n: int, seed: int = 0) -> tuple[list[dict], dict[str, dict]]:
@@ -20,8 +20,10 @@ def _readings(n: int, seed: int = 0) -> tuple[list[dict], dict[str, dict]]:
         stature, weight = float(rng.normal(172, 8)), float(rng.normal(75, 10))
         girth = 2.0 * fbs["breadth_0.60"] + 1.5 * fbs["depth_0.60"] + 0.3 * weight
         rid = f"s{i}"
+        # the fitted body's own girths: a rough guess of the law (its depth is the body model's, not the side's)
+        body = {cond: {t: girth + float(rng.normal(0, 4)) for t in TARGETS} for cond in ("fb", "fb+side")}
         readings.append({"id": rid, "sex": "male" if i % 2 else "female", "stature": stature, "weightkg": weight,
-                         "features": {"fb": fb, "fb+side": fbs}})
+                         "features": {"fb": fb, "fb+side": fbs}, "body": body})
         truth[rid] = {f"tape_{lab}": f"{girth:.1f}" for lab in ("chest", "waist", "hip", "thigh")}
     return readings, truth
 
@@ -39,6 +41,16 @@ def test_failed_runs_and_missing_side_readings_are_left_out():
     assert len(male) == 5  # ids 1, 3, .., 11 are men; id 1 has no depths
 
 
+def test_the_fitted_bodys_girths_are_inputs_only_without_a_weight():
+    readings, truth = _readings(12)
+    for with_weight, with_side in INPUT_SETS.values():
+        _, _, inputs = training_table(readings, truth, "any", with_weight, with_side)
+        assert (inputs[-len(TARGETS):] == body_input_names()) is (not with_weight)
+    del readings[3]["body"]  # a reading made before the body was kept: no use where the body is an input
+    assert len(training_table(readings, truth, "any", with_weight=False, with_side=False)[0]) == 11
+    assert len(training_table(readings, truth, "any", with_weight=True, with_side=False)[0]) == 12
+
+
 def test_build_learns_the_tape_from_the_readings():
     readings, truth = _readings(160)
     asset, table = build(readings, truth, "tight", alpha=1e-3)
@@ -52,7 +64,13 @@ def test_build_learns_the_tape_from_the_readings():
 def test_shipped_tight_photo_model_is_loaded_with_honest_errors():
     import json
 
-    from measure.profile_girths import input_names, load_profile_girth_model, photo_girths_path
+    from measure.profile_girths import (
+        BODY_INPUT_SETS,
+        input_names,
+        load_profile_girth_model,
+        photo_girths_path,
+        set_name,
+    )
 
     asset = json.loads(photo_girths_path("tight").read_text())
     assert asset["clothes"] == "tight" and min(asset["n_subjects"].values()) >= 200
@@ -61,7 +79,8 @@ def test_shipped_tight_photo_model_is_loaded_with_honest_errors():
     for sex in ("male", "female", None):
         for with_weight, with_side in INPUT_SETS.values():
             m = model.model(sex, with_weight, with_side, clothes="tight")
-            assert m.inputs == input_names(with_weight, with_side) and m.targets == TARGETS
+            with_body = set_name(with_weight, with_side) in BODY_INPUT_SETS
+            assert m.inputs == input_names(with_weight, with_side, with_body) and m.targets == TARGETS
             # errors against real tape through the pipeline: worse than a perfect reading, far from useless
             assert np.all((m.residual_mae > 0.8) & (m.residual_mae < 3.5)), m.residual_mae
     assert model.model("male", False, False, "tight") is not model.model("male", False, False, "everyday")

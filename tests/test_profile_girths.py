@@ -87,9 +87,9 @@ def test_measurer_refuses_an_unknown_girth_source_and_notes_a_missing_model(monk
     monkeypatch.setattr(profile_girths, "ASSET_PATH", tmp_path / "missing.json")
     measurer = Measurer(photo_cache=False, girths="outline")
     warnings: list = []
-    assert measurer._outline_girths([], None, "male", None, "tight", warnings) is None
+    assert measurer._outline_girths([], None, "male", None, "tight", warnings, {}) is None
     assert [w.code for w in warnings] == ["outline_girths"] and "not installed" in warnings[0].message
-    assert Measurer()._outline_girths([], None, "male", None, "tight", []) is None  # body girths: the default
+    assert Measurer()._outline_girths([], None, "male", None, "tight", [], {}) is None  # body girths: the default
 
 
 def _prior_json(intercept: float) -> dict:
@@ -120,6 +120,53 @@ def test_photo_read_models_serve_their_clothes_only(tmp_path):
         assert other.values_cm["waist_girth"] == pytest.approx(90.0) and other.learned_from == "clean renders"
 
 
+def test_a_model_taking_the_fitted_bodys_girths_uses_them_and_asks_for_them(tmp_path):
+    import json
+
+    from measure.profile_girths import body_input_names
+
+    clean, tight = tmp_path / "clean.json", tmp_path / "tight.json"
+    clean.write_text(json.dumps(_prior_json(90.0)))
+    asset = _prior_json(80.0)
+    for m in asset["models"]:
+        if m["input_set"] == "front":  # waist = 80 + 0.5 x (the body's waist - 70)
+            m["inputs"] += list(body_input_names())
+            m["mean"] += [70.0] * len(TARGETS)
+            m["scale"] += [1.0] * len(TARGETS)
+            m["coef"] += [[0.5 if (t == "waist_girth" and b == "body_waist_girth") else 0.0 for t in TARGETS]
+                          for b in body_input_names()]
+    tight.write_text(json.dumps(asset))
+    model = load_profile_girth_model(clean, {"tight": tight})
+    body = {t: 70.0 for t in TARGETS} | {"waist_girth": 76.0}
+    got = model.predict(_profile(33.0), 175.0, "male", clothes="tight", body_girths=body)
+    assert got.values_cm["waist_girth"] == pytest.approx(83.0) and got.values_cm["hip_girth"] == pytest.approx(80.0)
+    with pytest.raises(PriorError, match="body_waist_girth"):
+        model.predict(_profile(33.0), 175.0, "male", clothes="tight")
+    # the models without them ignore the body's girths
+    heavy = model.predict(_profile(33.0), 175.0, "male", weight_kg=80.0, clothes="tight", body_girths=body)
+    assert heavy.values_cm["waist_girth"] == pytest.approx(80.0)
+
+
+def test_an_outline_model_that_cannot_be_used_leaves_the_bodys_girths_with_a_warning(monkeypatch, tmp_path):
+    import json
+
+    from measure import profile_girths
+    from measure.pipeline import Measurer
+
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(_prior_json(90.0)))
+
+    def needs_more(*args):
+        raise PriorError("this girth model also needs body_waist_girth")
+
+    monkeypatch.setattr(profile_girths, "outline_girths", needs_more)
+    measurer = Measurer(photo_cache=False, girths="outline", girth_model=load_profile_girth_model(clean, {}))
+    warnings: list = []
+    assert measurer._outline_girths([], None, "male", None, "tight", warnings, {}) is None
+    assert [w.code for w in warnings] == ["outline_girths", "outline_girths"]
+    assert "body_waist_girth" in warnings[0].message and "measured on the fitted body" in warnings[1].message
+
+
 def test_auto_girths_read_the_outline_only_where_a_photo_read_model_is_learned(monkeypatch, tmp_path):
     import json
 
@@ -134,10 +181,10 @@ def test_auto_girths_read_the_outline_only_where_a_photo_read_model_is_learned(m
     monkeypatch.setattr(profile_girths, "outline_girths", lambda *args: (read, []))
     auto = Measurer(photo_cache=False, girths="auto", girth_model=model)
     warnings: list = []
-    assert auto._outline_girths([], None, "male", None, "tight", warnings) is read
-    assert auto._outline_girths([], None, "male", None, "everyday", warnings) is None and warnings == []
+    assert auto._outline_girths([], None, "male", None, "tight", warnings, {}) is read
+    assert auto._outline_girths([], None, "male", None, "everyday", warnings, {}) is None and warnings == []
     outline = Measurer(photo_cache=False, girths="outline", girth_model=model)
-    assert outline._outline_girths([], None, "male", None, "everyday", warnings) is read  # clean-render models
+    assert outline._outline_girths([], None, "male", None, "everyday", warnings, {}) is read  # clean-render models
 
 
 def test_photos_missing_over_a_third_of_their_levels_are_left_out_and_gaps_filled_from_the_body(monkeypatch):
@@ -175,3 +222,29 @@ def test_photos_missing_over_a_third_of_their_levels_are_left_out_and_gaps_fille
     assert got.depth is None and got.notes[-1].startswith("side photo")
     read.update(front=profile(33.0, 8))
     assert read_outline(photos, fit, body, "tight").breadth is None
+
+
+def test_photos_the_fitted_body_matches_poorly_are_not_read(monkeypatch):
+    """A misplaced body puts the levels on the wrong rows: such a photo's outline is left out."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from measure import outline_profile
+    from measure.profile_girths import PhotoOutline, read_outline
+
+    n_torso, n_thigh = len(outline_profile.PROFILE_LEVELS), len(outline_profile.THIGH_LEVELS)
+    read = {"front": 33.0, "back": 80.0}
+    monkeypatch.setattr(outline_profile, "photo_profile",
+                        lambda kind, *args: WidthProfile(np.full(n_torso, read[kind]), np.full(n_thigh, read[kind])))
+    monkeypatch.setattr(outline_profile, "mesh_profile", lambda *args: (_profile(30.0), _profile(20.0)))
+    pose = SimpleNamespace(joint_rotations=None, global_rotation=None, translation=None)
+    views = [SimpleNamespace(pose=pose, camera=None, silhouette_iou=iou) for iou in (0.93, 0.28)]
+    fit = SimpleNamespace(views=views, shape=None, vertices=None, faces=None, vertex_parts=None)
+    body = SimpleNamespace(forward=lambda shape, pose: SimpleNamespace(vertices=torch.zeros(1, 4, 3)))
+    photos = [PhotoOutline(kind, np.zeros((2, 2), bool), None) for kind in ("front", "back")]
+    got = read_outline(photos, fit, body, "tight")
+    assert np.allclose(got.breadth.values(), 33.0)  # the front alone
+    assert len(got.notes) == 1 and got.notes[0].startswith("back photo") and "0.28" in got.notes[0]
+    views[0].silhouette_iou = 0.5
+    assert read_outline(photos, fit, body, "tight").breadth is None  # neither: the body's girths stay
