@@ -190,6 +190,24 @@ def test_strong_margin_only_rejects_clear_cases():
         checks.check_views(weak_front, weak_back, "f.jpg", "b.jpg")
 
 
+def test_face_pixels_overrule_pose_cues_that_take_a_back_photo_for_a_front():
+    """BlazePose can see a front in a back photo (shoulder order and nose depth both flipped); the parser
+    sees hair where the face would be, and the pair passes (a back render where this happened)."""
+    from types import SimpleNamespace
+
+    lm = np.zeros((33, 4), np.float32)
+    lm[11, :3], lm[12, :3], lm[0, 2] = (0.6, 0.3, 0.0), (0.4, 0.3, 0.0), -0.3  # what a front would give
+    det = SimpleNamespace(landmarks=lm)
+    labels = np.zeros((40, 40), np.uint8)
+    labels[:10, 10:30] = LIP_ID["hair"]
+    back = checks.view_evidence(det, labels)
+    assert checks.view_evidence(det).facing > 0.75  # the pose cues alone: a confident front
+    labels_front = labels.copy()
+    labels_front[5:10, 15:25] = LIP_ID["face"]
+    front = checks.view_evidence(det, labels_front)
+    assert checks.check_views(front, back, "f.jpg", "b.jpg") == []
+
+
 def test_loose_garments_measured_as_tight_clothes_warn():
     from measure.checks import check_loose_garments
 
