@@ -306,6 +306,19 @@ def view_evidence(det: PoseDetection, labels: np.ndarray | None = None) -> ViewE
     return ViewEvidence(facing=float(facing), cues=cues)
 
 
+def check_views_on_pose(front: PoseDetection, back: PoseDetection, front_name: str, back_name: str) -> None:
+    """Reject clearly wrong views on the pose cues alone, before the parser loads (check_views refines it).
+
+    Not "both show the front": BlazePose takes some back photos for fronts (both its cues flipped; 5 of
+    100 women's back renders on one sample), which the parser's face pixels put right; the check after
+    the parser still rejects two real fronts.
+    """
+    early_front, early_back = view_evidence(front), view_evidence(back)
+    if early_front.facing > 0 and early_back.facing > 0:
+        return
+    check_views(early_front, early_back, front_name, back_name, margin=STRONG_VIEW_MARGIN)
+
+
 def check_views(
     front: ViewEvidence, back: ViewEvidence, front_name: str, back_name: str, margin: float = VIEW_MARGIN
 ) -> list[QualityWarning]:

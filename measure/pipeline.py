@@ -299,12 +299,7 @@ class Measurer:
             if photo.kind != "side":
                 warnings.extend(checks.check_arms(photo.detection, photo.name))
         # Clearly wrong views fail here, before the parser loads; the parser's face pixels refine it below.
-        # Not "both show the front" on the pose cues alone: BlazePose takes some back photos for fronts
-        # (both its cues flipped; 6 of 100 women's back renders on one sample), which the face pixels put
-        # right; the check after the parser still rejects two real fronts.
-        early = [checks.view_evidence(p.detection) for p in photos[:2]]
-        if not (early[0].facing > 0 and early[1].facing > 0):
-            checks.check_views(early[0], early[1], photos[0].name, photos[1].name, margin=checks.STRONG_VIEW_MARGIN)
+        checks.check_views_on_pose(photos[0].detection, photos[1].detection, photos[0].name, photos[1].name)
         lap("checks")
 
         parser = self._get_parser()

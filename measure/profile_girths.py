@@ -160,7 +160,7 @@ def read_outline(photos: list[PhotoOutline], fit_result, body_model, clothes: st
     levels = len(feature_names("breadth"))
     readings: dict[str, list[WidthProfile]] = {"breadth": [], "depth": []}
     for photo, view in zip(photos, fit_result.views, strict=True):
-        iou = getattr(view, "silhouette_iou", None)
+        iou = view.silhouette_iou
         if iou is not None and iou < POOR_MATCH_IOU:
             notes.append(f"{photo.kind} photo: the fitted body matches the person poorly (IoU {iou:.2f}), so its "
                          "outline was not read")

@@ -235,3 +235,20 @@ def test_a_side_photo_in_doubt_is_named():
     assert side_photo_doubt(tall, None, [tall, tall]) is None  # no parser: nothing to disagree with
     assert "disagree" in side_photo_doubt(tall, 0.24, [tall, tall])
     assert "35 px tall" in side_photo_doubt(short, 0.9, [tall, tall])
+
+
+def test_pose_cues_alone_reject_swapped_pairs_but_leave_two_fronts_to_the_parser():
+    from types import SimpleNamespace
+
+    def det(facing_camera: bool):
+        lm = np.zeros((33, 4), np.float32)
+        sign = 1.0 if facing_camera else -1.0
+        lm[11, :3], lm[12, :3], lm[0, 2] = (0.5 + 0.1 * sign, 0.3, 0.0), (0.5 - 0.1 * sign, 0.3, 0.0), -0.3 * sign
+        return SimpleNamespace(landmarks=lm)
+
+    checks.check_views_on_pose(det(True), det(False), "f.jpg", "b.jpg")
+    checks.check_views_on_pose(det(True), det(True), "f.jpg", "b.jpg")  # maybe a back BlazePose misread
+    with pytest.raises(WrongViewError, match="swapped"):
+        checks.check_views_on_pose(det(False), det(True), "f.jpg", "b.jpg")
+    with pytest.raises(WrongViewError, match="both photos show the back"):
+        checks.check_views_on_pose(det(False), det(False), "f.jpg", "b.jpg")

@@ -207,8 +207,8 @@ def test_photos_missing_over_a_third_of_their_levels_are_left_out_and_gaps_fille
     monkeypatch.setattr(outline_profile, "photo_profile", lambda kind, *args: read[kind])
     monkeypatch.setattr(outline_profile, "mesh_profile", lambda *args: (profile(30.0, 0), profile(20.0, 0)))
     pose = SimpleNamespace(joint_rotations=None, global_rotation=None, translation=None)
-    fit = SimpleNamespace(views=[SimpleNamespace(pose=pose, camera=None)] * 3, shape=None, vertices=None,
-                          faces=None, vertex_parts=None)
+    fit = SimpleNamespace(views=[SimpleNamespace(pose=pose, camera=None, silhouette_iou=None)] * 3, shape=None,
+                          vertices=None, faces=None, vertex_parts=None)
     body = SimpleNamespace(forward=lambda shape, pose: SimpleNamespace(vertices=torch.zeros(1, 4, 3)))
     photos = [PhotoOutline(kind, np.zeros((2, 2), bool), None) for kind in ("front", "back", "side")]
 
