@@ -85,10 +85,15 @@ class _Skeleton:
     """
 
     bones: tuple[int, ...]       # root first, then pose joints in POSE_JOINTS order (Anny bone ids)
-    order: tuple[int, ...]       # indices into bones (not the root), parents before children
     ancestor: tuple[int, ...]    # per entry of bones: index of its nearest posed ancestor (root: -1)
     bone_group: torch.Tensor     # (J,) per Anny bone: index into bones of the transform it follows
     weights: torch.Tensor        # (V, G) skinning weights summed per group
+    # The posed bones by level (a level's ancestors are all in earlier ones), so each level's transforms
+    # are one batched product instead of one per bone (op overhead dominates a fit step):
+    level_order: torch.Tensor      # (G-1,) the bones but the root, level by level
+    level_sizes: tuple[int, ...]   # bones per level
+    level_ancestors: torch.Tensor  # (G-1,) per level_order entry: its ancestor's position in [root, *level_order]
+    level_restore: torch.Tensor    # (G,) per entry of bones: its position in [root, *level_order]
 
 
 @dataclass(frozen=True)
@@ -131,15 +136,22 @@ def _skeleton(weights: torch.Tensor, parents, posed: list[int]) -> _Skeleton:
             bone = parents[bone]
         return bones.index(bone)
 
-    def depth(bone: int) -> int:
-        return 0 if parents[bone] < 0 else 1 + depth(parents[bone])
-
     ancestor = [-1] + [nearest(parents[b]) for b in bones[1:]]
-    order = sorted(range(1, len(bones)), key=lambda k: depth(bones[k]))
     group = torch.tensor([nearest(b) for b in range(len(parents))])
     summed = torch.zeros(weights.shape[0], len(bones), dtype=weights.dtype, device=weights.device)
     summed.index_add_(1, group.to(weights.device), weights)
-    return _Skeleton(tuple(bones), tuple(order), tuple(ancestor), group, summed)
+    levels: list[list[int]] = []
+    placed = {0}
+    while len(placed) < len(bones):
+        level = [k for k in range(1, len(bones)) if k not in placed and ancestor[k] in placed]
+        levels.append(level)
+        placed |= set(level)
+    flat = [k for level in levels for k in level]
+    position = {k: i for i, k in enumerate([0, *flat])}
+    return _Skeleton(tuple(bones), tuple(ancestor), group, summed,
+                     level_order=torch.tensor(flat), level_sizes=tuple(len(level) for level in levels),
+                     level_ancestors=torch.tensor([position[ancestor[k]] for k in flat]),
+                     level_restore=torch.tensor([position[k] for k in range(len(bones))]))
 
 
 def _blended(template: torch.Tensor, blendshapes: torch.Tensor, coeffs: torch.Tensor) -> torch.Tensor:
@@ -180,7 +192,7 @@ class AnnyBodyModel(BodyModel):
         self._blend = _Blend(core.blendshapes, core.bone_heads_blendshapes, core.blendshapes[:, :, 2].clone(),
                              None, None)
         self._restricted: dict[tuple[str, ...], AnnyBodyModel] = {}
-        self._known_coefficients: tuple[tuple, torch.Tensor] | None = None
+        self._known_coefficients: tuple[tuple, torch.Tensor, torch.Tensor] | None = None  # shape, coeffs, bottom vertex
         self._vertex_sets: dict[bytes | None, _VertexSet] = {}
         self._keypoints_blend: _KeypointBlend | None = None
         with torch.no_grad():
@@ -306,19 +318,27 @@ class AnnyBodyModel(BodyModel):
         coeffs = self.coefficients(shape)
         rest_verts = _blended(vs.template, vs.blend, coeffs)
         heads = _blended(core.template_bone_heads, self._blend.bone_heads, coeffs)
-        floor = (core.template_vertices[:, 2][None] + coeffs @ self._blend.z).amin(dim=1)  # over the whole body
+        floor = self._floor(shape, coeffs)
         batch = max(rest_verts.shape[0], rot.shape[0])
         rest_verts, heads = rest_verts.expand(batch, -1, -1), heads.expand(batch, -1, -1)
         rot = roma.rotvec_to_rotmat(rot.to(core.dtype).expand(batch, -1, -1))
-        # Transforms [R | t] of the root (identity) and the posed bones, parents first (see _Skeleton).
-        rs: list[torch.Tensor | None] = [torch.eye(3, dtype=core.dtype, device=core.device).expand(batch, 3, 3)]
-        ts: list[torch.Tensor | None] = [heads.new_zeros(batch, 3)]
-        rs, ts = rs + [None] * len(self.pose_joint_names), ts + [None] * len(self.pose_joint_names)
-        for k in skel.order:
-            d, h, a = rot[:, k - 1], heads[:, skel.bones[k]], skel.ancestor[k]
-            local_t = h - (d @ h[..., None])[..., 0]
-            rs[k], ts[k] = rs[a] @ d, (rs[a] @ local_t[..., None])[..., 0] + ts[a]
-        r_all, t_all = torch.stack(rs, dim=1), torch.stack(ts, dim=1)  # (B, G, 3, 3), (B, G, 3)
+        # Transforms [R | t] of the root (identity) and the posed bones, level by level (see _Skeleton):
+        # bone k rotated by D about its head h follows its ancestor a as R_k = R_a D, t_k = R_a (h - D h) + t_a.
+        bone_ids = torch.tensor(skel.bones, device=heads.device)[skel.level_order]
+        d = rot[:, skel.level_order - 1]                                   # (B, G-1, 3, 3)
+        h = heads[:, bone_ids]                                              # (B, G-1, 3)
+        local_t = h - (d @ h[..., None])[..., 0]
+        r_done = torch.eye(3, dtype=core.dtype, device=core.device).expand(batch, 1, 3, 3)
+        t_done = heads.new_zeros(batch, 1, 3)
+        start = 0
+        for size in skel.level_sizes:
+            part = slice(start, start + size)
+            anc = skel.level_ancestors[part]
+            r_anc, t_anc = r_done[:, anc], t_done[:, anc]
+            r_done = torch.cat([r_done, r_anc @ d[:, part]], dim=1)
+            t_done = torch.cat([t_done, (r_anc @ local_t[:, part, :, None])[..., 0] + t_anc], dim=1)
+            start += size
+        r_all, t_all = r_done[:, skel.level_restore], t_done[:, skel.level_restore]  # (B, G, 3, 3), (B, G, 3)
         ordered = rest_verts[:, vs.order]
         n_rigid = sum(vs.rigid_counts)
         parts = [v @ r_all[:, g].transpose(1, 2) + t_all[:, g, None]
@@ -340,6 +360,15 @@ class AnnyBodyModel(BodyModel):
         keypoints = (torch.einsum("bgij,bkgj->bki", r_all, anchors.expand(batch, -1, -1, -1))
                      + torch.einsum("kg,bgi->bki", kb.weight, t_all))
         return BodyOutput(place(verts), place(joints), place(keypoints))
+
+    def _floor(self, shape: BodyShape, coeffs: torch.Tensor) -> torch.Tensor:
+        """(B,) the lowest rest vertex's z over the whole body: for the shape `with_stature` just made, its
+        bottom vertex alone (the same value, without a full-mesh product and its backward)."""
+        known = self._known_coefficients
+        if known is not None and _same(known[0], _identity(shape)):
+            bottom = known[2]
+            return self.core.template_vertices[bottom, 2] + (coeffs * self._blend.z[:, bottom].T).sum(dim=1)
+        return (self.core.template_vertices[:, 2][None] + coeffs @ self._blend.z).amin(dim=1)
 
     def _place_rigid(self, out: BodyOutput, pose: BodyPose) -> BodyOutput:
         batch = max(out.vertices.shape[0], pose.global_rotation.shape[0])
@@ -373,28 +402,39 @@ class AnnyBodyModel(BodyModel):
         zeros, ones = torch.zeros_like(target), torch.ones_like(target)
         c0, c1 = self.coefficients(with_h(zeros)), self.coefficients(with_h(ones))
         z_template = self.core.template_vertices[:, 2][None]
-        z0, dz = z_template + c0 @ self._blend.z, (c1 - c0) @ self._blend.z
+        with torch.no_grad():  # the solve, over every vertex; the gradient needs only the two extreme ones
+            z0, dz = z_template + c0 @ self._blend.z, (c1 - c0) @ self._blend.z
 
-        def stature(h: torch.Tensor) -> torch.Tensor:
-            z = z0 + h[:, None] * dz
-            return z.amax(dim=1) - z.amin(dim=1)
+            def stature(h: torch.Tensor) -> torch.Tensor:
+                z = z0 + h[:, None] * dz
+                return z.amax(dim=1) - z.amin(dim=1)
 
-        s0, s1 = stature(zeros), stature(ones)
-        if bool(((target < s0 - 1e-4) | (target > s1 + 1e-4)).any()):
-            lo, hi = float(s0.min()) * 100, float(s1.max()) * 100
-            raise ValueError(f"stature {target.detach().cpu().numpy() * 100} cm is outside what this body shape "
-                             f"reaches ({lo:.1f}-{hi:.1f} cm)")
-        h = (target - s0) / (s1 - s0)
-        for _ in range(3):
-            s = stature(h)
-            err = s - target
-            if float(err.detach().abs().max()) < 2e-6:
-                break
-            # Secant against the nearer anchor keeps the step exact for a linear stretch.
-            h_ref = torch.where(h > 0.5, zeros, ones)
-            s_ref = torch.where(h > 0.5, s0, s1)
-            h = h - err * (h - h_ref) / (s - s_ref)
+            s0, s1 = stature(zeros), stature(ones)
+            if bool(((target < s0 - 1e-4) | (target > s1 + 1e-4)).any()):
+                lo, hi = float(s0.min()) * 100, float(s1.max()) * 100
+                raise ValueError(f"stature {target.detach().cpu().numpy() * 100} cm is outside what this body "
+                                 f"shape reaches ({lo:.1f}-{hi:.1f} cm)")
+            h = (target - s0) / (s1 - s0)
+            for _ in range(3):
+                s = stature(h)
+                err = s - target
+                if float(err.abs().max()) < 2e-6:
+                    break
+                # Secant against the nearer anchor keeps the step exact for a linear stretch.
+                h_ref = torch.where(h > 0.5, zeros, ones)
+                s_ref = torch.where(h > 0.5, s0, s1)
+                h = h - err * (h - h_ref) / (s - s_ref)
+            z = z0 + h.clamp(0.0, 1.0)[:, None] * dz
+            top, bottom = z.argmax(dim=1), z.argmin(dim=1)
+        # With the top and bottom vertices fixed, stature is exactly linear in h: solve it with gradients
+        # through those two vertices alone (the full-mesh product's backward cost ~10% of a fit step).
+        ends = torch.stack([top, bottom], dim=1)  # (B, 2)
+        cols = self._blend.z[:, ends].permute(1, 2, 0)  # (B, 2, K)
+        z_ends = self.core.template_vertices[ends, 2]
+        z0_ends = z_ends + (cols @ c0[:, :, None])[..., 0]
+        dz_ends = (cols @ (c1 - c0)[:, :, None])[..., 0]
+        h = (target - (z0_ends[:, 0] - z0_ends[:, 1])) / (dz_ends[:, 0] - dz_ends[:, 1])
         h = h.clamp(0.0, 1.0)
         out = with_h(h)
-        self._known_coefficients = (_identity(out), c0 + h[:, None] * (c1 - c0))
+        self._known_coefficients = (_identity(out), c0 + h[:, None] * (c1 - c0), bottom)
         return out

@@ -259,6 +259,8 @@ class _Problem:
         self.rims: list[torch.Tensor | None] = [None] * n  # rim vertices: indices into candidates, per view
         self.px_to_cm = [height_cm / max(pv.mask_bottom - pv.mask_top, 1.0) for pv in pvs]
         self.faces_t = torch.from_numpy(model.faces)
+        self.tracks_volume = False  # set when a weight is given: refresh_volume_offset then runs with the rims
+        self.volume_offset = torch.zeros(())  # m^3: the first view's posed body's volume minus the rest body's
 
     def shape(self) -> BodyShape:
         ph = dict(zip(FREE_PHENOTYPES, self.pheno, strict=True))
@@ -289,6 +291,19 @@ class _Problem:
                 uv = project(verts[i, self.candidates[i]], pv.focal_px, full.cx, full.cy)
                 rim = rim_vertices(uv, mask, small.width / pv.width)
                 self.rims[i] = rim if len(rim) >= MIN_RIM_VERTICES else None
+
+    def refresh_volume_offset(self, shape: BodyShape, first_view_vertices: torch.Tensor) -> None:
+        """How much posing changes the body's volume (all vertices of the first view's posed body)."""
+        with torch.no_grad():
+            rest = self.model.rest(shape).vertices[0]
+            self.volume_offset = (mesh_volume_m3(first_view_vertices, self.faces_t)
+                                  - mesh_volume_m3(rest, self.faces_t))
+
+    def volume_m3(self, shape: BodyShape) -> torch.Tensor:
+        """The body's volume as the first photo shows it: the rest body's (differentiable) plus the offset
+        posing adds, refreshed with the rims. Skinning the whole mesh every step for the volume cost a
+        third of a weighted fit's time; the limbs' small moves change the offset little between refreshes."""
+        return mesh_volume_m3(self.model.rest(shape).vertices[0], self.faces_t) + self.volume_offset
 
     def posed(self, shape: BodyShape) -> BodyOutput:
         """The body in each view's pose, at the step's vertices only (`step_vertices`)."""
@@ -323,7 +338,10 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
         n = len(problem.pvs)
         if it % cfg.rim_every == 0:
             with torch.no_grad():
-                problem.refresh_rims(problem.model.forward(shape, problem.pose()).vertices)
+                whole = problem.model.forward(shape, problem.pose()).vertices
+                problem.refresh_rims(whole)
+                if problem.tracks_volume:
+                    problem.refresh_volume_offset(shape, whole[0])
         out = problem.posed(shape)
         terms = problem.view_terms(out)
         loss = sum(cfg.w_inside * t["inside"] + cfg.w_cover * t["cover"] + cfg.w_keypoints * t["keypoints"]
@@ -383,12 +401,9 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     def weight_term(pr: _Problem, shape: BodyShape) -> torch.Tensor:
         if weight_kg is None:
             return torch.zeros(())
-        # The body as the first photo shows it. Measured: the rest body's volume instead tipped one slim
-        # woman's start to the male one on the round trip (seed 1: waist +7.8 cm).
-        pose = pr.pose()
-        first = BodyPose(pose.joint_rotations[:1], pose.global_rotation[:1], pose.translation[:1])
-        vol = mesh_volume_m3(pr.model.forward(shape, first).vertices[0], faces_t)
-        rel = (vol * BODY_DENSITY - weight_kg) / (weight_kg * WEIGHT_REL_STD)
+        # The body as the first photo shows it. Measured: the rest body's volume alone (no posing offset)
+        # tipped one slim woman's start to the male one on the round trip (seed 1: waist +7.8 cm).
+        rel = (pr.volume_m3(shape) * BODY_DENSITY - weight_kg) / (weight_kg * WEIGHT_REL_STD)
         return cfg.w_weight * rel * rel
 
     def groups(pr: _Problem, with_depth: bool = has_side) -> tuple[list[dict], list[dict]]:
@@ -404,6 +419,7 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         # Each start keeps its sex's gender range: a man let free drifts to gender ~0.2, a partly female
         # body whose hips are too big (+2 to +5 cm on the round trip).
         pr = _Problem(model, pvs, float(height_cm), start, cfg, gender_init=float(np.mean(SEX_GENDER[start])))
+        pr.tracks_volume = weight_kg is not None
         # The sexes are compared on phenotypes alone: with the side view's depth locals free as well, a
         # woman's start bent its depths to a man's side outline and won (men's waist -5 to -7 cm).
         place, stage2 = groups(pr, with_depth=False)

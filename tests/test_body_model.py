@@ -214,6 +214,39 @@ def test_with_stature_coefficients_are_reused_only_for_that_very_shape(model):
     assert not torch.allclose(fresh.rest(shape).vertices, before, atol=1e-3)
 
 
+def test_with_stature_gradient_is_the_stature_fixed_bodys_derivative(model):
+    """The stature solve's gradient runs through the top and bottom vertices alone: it must still be the
+    derivative of the stature-fixed body (checked against central differences)."""
+    fast = model.only_locals(("hip-scale-horiz-incr",))
+    base = _shapes(1, seed=12).phenotypes
+
+    def loss(ph: torch.Tensor) -> torch.Tensor:
+        v = fast.rest(fast.with_stature(BodyShape(ph), 171.0)).vertices[0]
+        return v[:, 0].abs().mean() + v[:, 2].mean()  # widths, and how high the body's mass sits
+
+    ph = base.clone().requires_grad_(True)
+    loss(ph).backward()
+    for i in (0, 3, 5):  # gender, weight, proportions: each moves the height phenotype the solve sets
+        step = torch.zeros_like(base)
+        step[0, i] = 1e-2
+        with torch.no_grad():
+            central = (loss(base + step) - loss(base - step)) / 2e-2
+        assert float(ph.grad[0, i]) == pytest.approx(float(central), rel=0.05, abs=2e-5), i
+
+
+def test_posed_floor_of_a_with_stature_shape_is_the_whole_bodys(model):
+    """forward() takes the floor of a with_stature shape from its bottom vertex alone: the same as over all."""
+    fast = model.only_locals(("hip-scale-horiz-incr",))
+    g = torch.Generator().manual_seed(13)
+    pose = BodyPose(torch.randn(2, len(model.pose_joint_names), 3, generator=g) * 0.2,
+                    torch.zeros(2, 3), torch.zeros(2, 3))
+    for seed in (14, 15, 16):
+        shape = fast.with_stature(_shapes(1, seed=seed), 165.0 + seed)
+        known = fast.forward(shape, pose).vertices
+        anew = fast.forward(BodyShape(shape.phenotypes.clone()), pose).vertices
+        assert torch.allclose(known, anew, atol=1e-5)
+
+
 def test_posing_a_few_vertices_gives_the_same_points_and_keypoints(model):
     """forward(..., vertex_ids) poses only what a fit step looks at: same positions, keypoints and joints."""
     shape = _shapes(1, seed=9)

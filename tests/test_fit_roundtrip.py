@@ -98,3 +98,32 @@ def test_without_unseen_changes_the_same_people_are_drawn(model):
     # same draws, and here the same pick among them: same phenotypes (height aside: the stature sets it)
     assert torch.equal(without.shape.phenotypes[0, :4], with_changes.shape.phenotypes[0, :4])
     assert without.stature_cm == with_changes.stature_cm
+
+
+def test_the_weight_terms_volume_is_the_posed_bodys(model):
+    """The weight term takes the rest body's volume plus the posing's offset, refreshed with the rims: right
+    after a refresh it is the first view's posed volume, and its gradient nearly the posed volume's."""
+    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS, FitConfig, _Problem
+    from body_model.fit_losses import mesh_volume_m3
+    from body_model.fit_views import prepare_view
+
+    rng = np.random.default_rng(6)
+    person = sample_person(model, rng, "female")
+    fast = model.only_locals(tuple(n for g in BREADTH_LOCALS + DEPTH_LOCALS for n in g))
+    cfg = FitConfig()
+    pvs = [prepare_view(observe(model, person, kind, rng), cfg.clothes, cfg.max_outline_points)
+           for kind in ("front", "back")]
+    pr = _Problem(fast, pvs, person.stature_cm, "female", cfg)
+    with torch.no_grad():
+        pr.joints.normal_(0.0, 0.15)  # arms and legs moved: posing changes the volume a little
+    faces = torch.from_numpy(fast.faces)
+    shape = pr.shape()
+    first = fast.forward(shape, pr.pose()).vertices[0]
+    with torch.no_grad():
+        pr.refresh_volume_offset(shape, first)
+    assert float(pr.volume_offset) != 0.0
+    ours, posed = pr.volume_m3(shape), mesh_volume_m3(first, faces)
+    assert float(ours) == pytest.approx(float(posed), rel=1e-5)
+    g_ours = torch.autograd.grad(ours, pr.pheno, retain_graph=True)[0]
+    g_posed = torch.autograd.grad(posed, pr.pheno)[0]
+    assert torch.allclose(g_ours, g_posed, rtol=0.05, atol=0.02 * float(g_posed.abs().max()))

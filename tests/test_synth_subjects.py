@@ -185,3 +185,22 @@ def test_renders_with_more_views_are_reused_for_fewer(tmp_path, monkeypatch):
     monkeypatch.setenv("MEASURE_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="MEASURE_DATA"):
         synth_fold.render_fold(subjects, "evaluation", 4, 0, ["male"], ("front", "back"), *rest)
+
+
+def test_synth_workers_run_one_thread_per_library(monkeypatch):
+    """The workers fill the cores already: OpenCV's threads on top of them doubled the render time."""
+    import cv2
+    import torch
+
+    import measure.synth as synth
+
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    monkeypatch.setattr("measure.twins.TwinMaker.__init__", lambda self, **kw: None)  # no body model needed
+    try:
+        torch.set_num_threads(2)
+        cv2.setNumThreads(2)
+        synth._init_worker({})
+        assert torch.get_num_threads() == 1 and cv2.getNumThreads() == 1
+    finally:
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
