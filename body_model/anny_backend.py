@@ -90,7 +90,8 @@ class _Skeleton:
     weights: torch.Tensor        # (V, G) skinning weights summed per group
     # The posed bones by level (a level's ancestors are all in earlier ones), so each level's transforms
     # are one batched product instead of one per bone (op overhead dominates a fit step):
-    level_order: torch.Tensor      # (G-1,) the bones but the root, level by level
+    level_order: torch.Tensor      # (G-1,) the bones but the root, level by level (indices into bones)
+    level_bones: torch.Tensor      # (G-1,) the same as Anny bone ids
     level_sizes: tuple[int, ...]   # bones per level
     level_ancestors: torch.Tensor  # (G-1,) per level_order entry: its ancestor's position in [root, *level_order]
     level_restore: torch.Tensor    # (G,) per entry of bones: its position in [root, *level_order]
@@ -149,7 +150,8 @@ def _skeleton(weights: torch.Tensor, parents, posed: list[int]) -> _Skeleton:
     flat = [k for level in levels for k in level]
     position = {k: i for i, k in enumerate([0, *flat])}
     return _Skeleton(tuple(bones), tuple(ancestor), group, summed,
-                     level_order=torch.tensor(flat), level_sizes=tuple(len(level) for level in levels),
+                     level_order=torch.tensor(flat), level_bones=torch.tensor([bones[k] for k in flat]),
+                     level_sizes=tuple(len(level) for level in levels),
                      level_ancestors=torch.tensor([position[ancestor[k]] for k in flat]),
                      level_restore=torch.tensor([position[k] for k in range(len(bones))]))
 
@@ -324,9 +326,8 @@ class AnnyBodyModel(BodyModel):
         rot = roma.rotvec_to_rotmat(rot.to(core.dtype).expand(batch, -1, -1))
         # Transforms [R | t] of the root (identity) and the posed bones, level by level (see _Skeleton):
         # bone k rotated by D about its head h follows its ancestor a as R_k = R_a D, t_k = R_a (h - D h) + t_a.
-        bone_ids = torch.tensor(skel.bones, device=heads.device)[skel.level_order]
         d = rot[:, skel.level_order - 1]                                   # (B, G-1, 3, 3)
-        h = heads[:, bone_ids]                                              # (B, G-1, 3)
+        h = heads[:, skel.level_bones]                                      # (B, G-1, 3)
         local_t = h - (d @ h[..., None])[..., 0]
         r_done = torch.eye(3, dtype=core.dtype, device=core.device).expand(batch, 1, 3, 3)
         t_done = heads.new_zeros(batch, 1, 3)

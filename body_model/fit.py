@@ -223,7 +223,7 @@ class _Problem:
     """The optimisation state: free parameters, and the body/projections they give."""
 
     def __init__(self, model: BodyModel, pvs: list[PreparedView], height_cm: float, sex: str | None,
-                 cfg: FitConfig, gender_init: float | None = None) -> None:
+                 cfg: FitConfig, gender_init: float | None = None, tracks_volume: bool = False) -> None:
         self.model, self.pvs, self.height_cm, self.cfg = model, pvs, height_cm, cfg
         n = len(pvs)
         init = {"gender": 0.5, "age": 0.78, "muscle": 0.5, "weight": 0.5, "proportions": 0.5}
@@ -259,7 +259,7 @@ class _Problem:
         self.rims: list[torch.Tensor | None] = [None] * n  # rim vertices: indices into candidates, per view
         self.px_to_cm = [height_cm / max(pv.mask_bottom - pv.mask_top, 1.0) for pv in pvs]
         self.faces_t = torch.from_numpy(model.faces)
-        self.tracks_volume = False  # set when a weight is given: refresh_volume_offset then runs with the rims
+        self.tracks_volume = tracks_volume  # a weight is given: refresh_volume_offset runs with the rims
         self.volume_offset = torch.zeros(())  # m^3: the first view's posed body's volume minus the rest body's
 
     def shape(self) -> BodyShape:
@@ -418,8 +418,8 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     for start in starts:
         # Each start keeps its sex's gender range: a man let free drifts to gender ~0.2, a partly female
         # body whose hips are too big (+2 to +5 cm on the round trip).
-        pr = _Problem(model, pvs, float(height_cm), start, cfg, gender_init=float(np.mean(SEX_GENDER[start])))
-        pr.tracks_volume = weight_kg is not None
+        pr = _Problem(model, pvs, float(height_cm), start, cfg, gender_init=float(np.mean(SEX_GENDER[start])),
+                      tracks_volume=weight_kg is not None)
         # The sexes are compared on phenotypes alone: with the side view's depth locals free as well, a
         # woman's start bent its depths to a man's side outline and won (men's waist -5 to -7 cm).
         place, stage2 = groups(pr, with_depth=False)
