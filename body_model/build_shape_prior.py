@@ -30,22 +30,53 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, n
     return mean, scale, coef, intercept
 
 
-def cross_validated_residuals(x: np.ndarray, y: np.ndarray, alpha: float, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Out-of-fold residuals (N, T)."""
+def fit_huber_ridge(x: np.ndarray, y: np.ndarray, alpha: float, delta: float, iters: int = 30
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`fit_ridge` with a Huber loss (residuals beyond `delta` count linearly), by iteratively reweighted
+    least squares: a few bad rows (a photo read far off) pull the fit less than under squares."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-9
+    xs = (x - mean) / scale
+    coef = np.zeros((xs.shape[1], y.shape[1]))
+    intercept = np.zeros(y.shape[1])
+    for t in range(y.shape[1]):
+        w = np.ones(len(xs))
+        for _ in range(iters):
+            x_mean = w @ xs / w.sum()
+            y_mean = w @ y[:, t] / w.sum()
+            xc = xs - x_mean
+            a = (xc * w[:, None]).T @ xc + alpha * np.eye(xs.shape[1])
+            coef[:, t] = np.linalg.solve(a, (xc * w[:, None]).T @ (y[:, t] - y_mean))
+            intercept[t] = y_mean - x_mean @ coef[:, t]
+            r = np.abs(y[:, t] - intercept[t] - xs @ coef[:, t])
+            w = np.minimum(1.0, delta / np.maximum(r, 1e-9))
+    return mean, scale, coef, intercept
+
+
+def _fitter(alpha: float, huber_delta: float | None):
+    if huber_delta is None:
+        return lambda x, y: fit_ridge(x, y, alpha)
+    return lambda x, y: fit_huber_ridge(x, y, alpha, huber_delta)
+
+
+def cross_validated_residuals(x: np.ndarray, y: np.ndarray, alpha: float, folds: int = 5, seed: int = 0,
+                              huber_delta: float | None = None) -> np.ndarray:
+    """Out-of-fold residuals (N, T) of the ridge (Huber ridge when `huber_delta` is given)."""
+    fitter = _fitter(alpha, huber_delta)
     order = np.random.default_rng(seed).permutation(len(x))
     res = np.zeros_like(y)
     for k in range(folds):
         test = order[k::folds]
         train = np.setdiff1d(order, test)
-        mean, scale, coef, intercept = fit_ridge(x[train], y[train], alpha)
+        mean, scale, coef, intercept = fitter(x[train], y[train])
         res[test] = y[test] - (intercept + ((x[test] - mean) / scale) @ coef)
     return res
 
 
 def build_model(table_x: np.ndarray, table_y: np.ndarray, inputs: tuple[str, ...], alpha: float,
-                targets: tuple[str, ...] = TARGETS) -> LinearPrior:
-    mean, scale, coef, intercept = fit_ridge(table_x, table_y, alpha)
-    res = cross_validated_residuals(table_x, table_y, alpha)
+                targets: tuple[str, ...] = TARGETS, huber_delta: float | None = None) -> LinearPrior:
+    mean, scale, coef, intercept = _fitter(alpha, huber_delta)(table_x, table_y)
+    res = cross_validated_residuals(table_x, table_y, alpha, huber_delta=huber_delta)
     return LinearPrior(
         inputs=inputs, targets=targets, mean=mean, scale=scale, coef=coef, intercept=intercept,
         residual_std=res.std(axis=0), residual_mae=np.abs(res).mean(axis=0), n_subjects=len(table_x),

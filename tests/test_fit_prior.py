@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from body_model.ansur import AnsurError, read_ansur
-from body_model.build_shape_prior import build_prior, cross_validated_residuals, fit_ridge
+from body_model.build_shape_prior import build_prior, cross_validated_residuals, fit_huber_ridge, fit_ridge
 from body_model.shape_prior import INPUT_SETS, SEXES, TARGETS, PriorError, load_shape_prior
 
 
@@ -56,6 +56,27 @@ def test_ridge_recovers_a_linear_law_and_cross_validates():
     assert np.allclose(coef[:, 0] / scale, [0.5, -2.0, 0.1], atol=0.05)
     res = cross_validated_residuals(x, y, alpha=1e-6)
     assert 0.4 < res.std() < 0.6
+
+
+def test_huber_ridge_shrugs_off_a_few_gross_rows():
+    """A photo read far off is a row whose target sits far from the law: squares follow it, Huber less so."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 3)) * [10, 2, 5] + [170, 30, 80]
+    law = 0.5 * x[:, 0] - 2.0 * x[:, 1] + 0.1 * x[:, 2]
+    clean = (law + rng.normal(0, 0.5, 300))[:, None]
+    mean, scale, coef, intercept = fit_huber_ridge(x, clean, alpha=1e-6, delta=1.0)
+    _, _, ridge_coef, _ = fit_ridge(x, clean, alpha=1e-6)
+    assert np.allclose(coef, ridge_coef, atol=0.05)  # without outliers both find the law
+    dirty = clean.copy()
+    bad = x[:, 1] > 32.0  # the rows far out along one input read 15 cm high: they tilt a squares fit
+    dirty[bad] += 15.0
+    _, scale, coef, intercept = fit_huber_ridge(x, dirty, alpha=1e-6, delta=1.0)
+    _, _, ridge_coef, _ = fit_ridge(x, dirty, alpha=1e-6)
+    huber_err = np.abs(coef[:, 0] / scale - [0.5, -2.0, 0.1]).max()
+    ridge_err = np.abs(ridge_coef[:, 0] / scale - [0.5, -2.0, 0.1]).max()
+    assert bad.sum() > 10 and huber_err < 0.5 * ridge_err, (huber_err, ridge_err)
+    res = cross_validated_residuals(x, dirty, alpha=1e-6, huber_delta=1.0)
+    assert np.median(np.abs(res[~bad])) < np.median(np.abs(cross_validated_residuals(x, dirty, 1e-6)[~bad]))
 
 
 def test_read_ansur_in_cm_and_kg(data_dir):

@@ -85,6 +85,25 @@ def test_a_weight_without_a_side_view_moves_the_depth_locals_only(model):
     assert abs(implied - person.weight_kg) < 0.03 * person.weight_kg, (implied, person.weight_kg)
 
 
+@pytest.mark.slow
+def test_the_weight_waits_for_the_depth_stage(model):
+    """Without a side view the phenotypes are fitted to the photos alone: cut the depth stage off and a
+    weight changes nothing (with it in the phenotype stage, the round trip's waist and hip got worse)."""
+    from body_model.fit import FitConfig
+
+    rng = np.random.default_rng(7)
+    person = sample_person(model, rng, "female")
+    views = [observe(model, person, kind, rng) for kind in ("front", "back")]
+    cfg = FitConfig(iters_shape=20, iters_local=0)
+    plain = fit(views, person.stature_cm, sex="female", config=cfg)
+    heavier = fit(views, person.stature_cm, weight_kg=1.15 * person.weight_kg, sex="female", config=cfg)
+    assert np.array_equal(plain.vertices, heavier.vertices)
+    assert "weight" in heavier.inputs_used
+    with_stage = fit(views, person.stature_cm, weight_kg=1.15 * person.weight_kg, sex="female",
+                     config=FitConfig(iters_shape=20))
+    assert with_stage.volume_l > plain.volume_l * 1.05  # the depth stage takes the weight up
+
+
 def test_without_unseen_changes_the_same_people_are_drawn(model):
     """--hidden-amplitude 0 compares the fit on the same people with and without the changes it cannot see."""
     from body_model.fit_synthetic import ROUNDTRIP_LOCALS

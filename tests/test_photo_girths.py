@@ -84,3 +84,15 @@ def test_shipped_tight_photo_model_is_loaded_with_honest_errors():
             # errors against real tape through the pipeline: worse than a perfect reading, far from useless
             assert np.all((m.residual_mae > 0.8) & (m.residual_mae < 3.5)), m.residual_mae
     assert model.model("male", False, False, "tight") is not model.model("male", False, False, "everyday")
+
+
+def test_build_keeps_the_ridge_or_the_huber_fit_whichever_cross_validates_better():
+    readings, truth = _readings(160)
+    asset, _ = build(readings, truth, "tight", alpha=1e-3, huber_delta=None)
+    assert {m["loss"] for m in asset["models"]} == {"ridge"} and asset["huber_delta_cm"] is None
+    for r in readings[:12]:  # a few subjects whose photos were read far off: their tape sits far from the law
+        truth[r["id"]] = {k: f"{float(v) + 25.0:.1f}" for k, v in truth[r["id"]].items()}
+    asset, table = build(readings, truth, "tight", alpha=1e-3, huber_delta=1.0)
+    full = next(m for m in asset["models"] if m["sex"] == "any" and m["input_set"] == "front+side+weight")
+    assert full["loss"] == "huber" and np.median(full["residual_mae"]) < 3.0
+    assert any("huber" in line and "(ridge" in line for line in table)
