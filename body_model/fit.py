@@ -112,10 +112,9 @@ class FitConfig:
     weight_depth_locals: bool = True  # with a weight and no side view, free the depth locals in a third stage
     restart_lr_scale: float = 0.3  # learning rate of already settled parameters in a later stage
     w_weight: float = 0.3  # measured: at 1.0 the volume term outweighs the outlines (one woman fitted as a man)
-    # In tight clothes without a side view the volume term waits for the depth stage; with a side view the
-    # depths are free from the phenotype stage on and it comes in there (measured without: +side+weight
-    # waist 1.10 -> 1.34 cm, n=12); looser clothes keep it there too (_fit: early_weight).
-    weight_in_shape_stage: bool = False  # measured: in the phenotype stage it bent seen breadths (see docstring)
+    # True: the volume term in the phenotype stage always; False: only with a side view or looser clothes
+    # (_fit's early_weight, measured there and in the module docstring).
+    weight_in_shape_stage: bool = False
     w_side_depth: float = 1.0
     reg_local: float = 0.1  # measured (+side, n=12): 0.5 held the depth locals back (hip +1.7 cm bias)
     reg_pose: float = 20.0
@@ -420,10 +419,10 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         shape = place + [{"params": [pr.pheno] + ([pr.depth] if with_depth else []), "lr": cfg.lr_shape}]
         return place, shape
 
-    # The weight before the depth stage (FitConfig.weight_in_shape_stage): with a side view, and under
-    # looser clothes, whose outline is the garment's and leaves the body's size in doubt: there the
-    # weight is the better guide to it (everyday renders, men's chest/waist/hip 4.07/3.58/5.16 with it
-    # in the phenotype stage, 4.69/3.84/5.28 without).
+    # The weight before the depth stage: with a side view (the depths are free from the phenotype stage on;
+    # without it there, +side+weight waist 1.10 -> 1.34 cm, n=12), and under looser clothes, whose outline
+    # is the garment's and leaves the body's size in doubt (everyday renders, men's chest/waist/hip
+    # 4.07/3.58/5.16 with it in the phenotype stage, 4.69/3.84/5.28 without).
     early_weight = cfg.weight_in_shape_stage or has_side or cfg.clothes != "tight"
 
     # 1. placement and limbs, shape fixed; 2. phenotypes: Anny's own coupling of breadth and depth (and
