@@ -6,9 +6,9 @@ Bodies: both sexes alternating, BMI 17-38, random local shape changes the fit ne
 (body_model.fit_synthetic). Observations: rasterised masks, LIP part maps, keypoints + 2 px noise,
 720x960 phone-like camera at chest height. The weight given to the fit is the true body volume times a
 density drawn from N(1030, 10) kg/m^3 (the fit assumes 1030), so weight carries real-life
-uncertainty. Measurements on both bodies by measure.measurements.measure_body. Prints per
-measurement MAE (cm) per condition (fb = front+back+height, sex unknown; +weight; +side; +sex = sex
-given), stature error and fit time per person.
+uncertainty (body_model.fit_synthetic.round_trip_case draws each person). Measurements on both
+bodies by measure.measurements.measure_body. Prints per measurement MAE (cm) per condition (fb =
+front+back+height, sex unknown; +weight; +side; +sex = sex given), stature error and fit time per person.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from body_model.fit import fit
-from body_model.fit_synthetic import LOCAL_AMPLITUDE, observe, sample_person
+from body_model.fit_synthetic import LOCAL_AMPLITUDE, round_trip_case
 from body_model.model import load_body_model
 from measure.measurements import measure_body
 
@@ -42,12 +42,9 @@ def run(n: int, seed: int, conditions: list[str], verbose: bool = False,
     errors: dict[str, dict[str, list[float]]] = {c: {k: [] for k in [*MEASURES, "stature", "seconds", "cpu"]}
                                                  for c in conditions}
     for i in range(n):
-        rng = np.random.default_rng(seed * 1000 + i)
-        sex = "male" if i % 2 == 0 else "female"
-        person = sample_person(model, rng, sex, local_amplitude=hidden_amplitude)
-        weight = person.weight_kg * float(np.clip(rng.normal(1030.0, 10.0), 1000.0, 1060.0)) / 1030.0
+        case = round_trip_case(model, seed, i, hidden_amplitude)
+        sex, person, weight, views = case.sex, case.person, case.weight_kg, case.views
         truth = measure(person.rest_vertices, model, sex)
-        views = {k: observe(model, person, k, rng) for k in ("front", "back", "side")}
         for cond in conditions:
             kinds, with_weight, with_sex = CONDITIONS[cond]
             t0, c0 = time.perf_counter(), time.process_time()

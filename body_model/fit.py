@@ -10,7 +10,9 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    (`with_stature` inside the loop, differentiable).
 2. Pose and shape against the photos: limbs of the standing A-pose and the Anny phenotypes, with the
    distance-transform silhouette terms and keypoints of fit_losses (why not soft silhouettes: there).
-   Unknown sex: a short start from each sex, the one with the lower loss goes on. A known weight adds
+   Each start (one per sex when the sex is unknown) begins from the muscle/weight build of a small grid
+   whose body matches the placed photos best; with the sex unknown both run the whole phenotype stage
+   and the one whose body matches the front and back photos better goes on. A known weight adds
    a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.3 against the outlines: at full
    weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip), and only
    in the third stage, once the depths are free. Without a side view that stage frees only the depth
@@ -19,7 +21,8 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    trip: the weight used to make hip and waist worse). With the volume term in the phenotype stage
    too, it still did: on 48 people it pulled some bodies off their outlines (waist +7 to +12 cm);
    fitting the phenotypes to the photos alone took chest/waist/hip 1.79/1.85/1.81 -> 1.68/1.10/1.55.
-   With a side view the depths are free from the phenotype stage on, and the weight comes in there;
+   With a side view the depths are free from the phenotype stage on (with the sex unknown, from the
+   third stage on: the sexes are compared on phenotypes alone), and the weight comes in there;
    so it does in looser clothes, whose outline is the garment's and leaves the body's size in doubt.
    A side view adds its outline, and then a third stage frees a few regularised local parameters
    (torso/hip/thigh breadths and depths, belly, buttocks) that the three outlines together pin down.
@@ -39,6 +42,7 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -94,7 +98,6 @@ class FitConfig:
     """Iteration counts, learning rates and term weights; the defaults meet the 10 s two-view budget."""
 
     iters_place: int = 12
-    iters_start: int = 16
     iters_shape: int = 45
     iters_local: int = 60  # measured: 25 steps left the side view's depths short of its outline
     locals_without_side: bool = False  # measured: on the round trip, locals from front/back alone hurt
@@ -123,6 +126,7 @@ class FitConfig:
     max_outline_points: int = 600
     rim_every: int = 12  # steps between finding the body's rim vertices anew (a raster per view, ~20 ms)
     silhouette_vertex_fraction: float = 0.5
+    build_grid: tuple[float, ...] = (0.2, 0.5, 0.8)  # muscle x weight builds the start is chosen from; () = 0.5
 
 
 @dataclass
@@ -367,6 +371,41 @@ def _optimise(problem: _Problem, params: list[dict], iters: int, extra_loss, cfg
     return history[-1] if history else float("nan"), history
 
 
+def _shape_term(model: BodyModel, prior, levels, fixed_inputs: dict[str, float], ansur_depths: list[str],
+                cfg: FitConfig, weight_term=None):
+    """The phenotype stage's extra terms: the weight (when it comes in there), and the ANSUR II depth prior:
+    depths near what real people with these breadths have (off by default, see the module docstring)."""
+
+    def term(pr: _Problem, shape: BodyShape) -> torch.Tensor:
+        total = weight_term(pr, shape) if weight_term is not None else torch.zeros(())
+        if cfg.w_ansur_depth <= 0 or not ansur_depths:
+            return total
+        d = level_dimensions(model.rest(shape).vertices[0], levels)
+        pred = prior.predict_torch({**d, **fixed_inputs})
+        for n in ansur_depths:
+            z = (d[n] - pred[n]) / cfg.ansur_depth_std_cm
+            total = total + cfg.w_ansur_depth * z * z
+        return total
+
+    return term
+
+
+def _choose_build(problem: _Problem, cfg: FitConfig) -> None:
+    """Start the phenotype stage from the muscle/weight build (of `cfg.build_grid`) whose body matches the
+    placed photos best. From the average build the phenotypes can slide into the wrong basin: on the round
+    trip a slim man (BMI 18) became a muscular body at the weight floor (IoU 0.93, waist +11 cm), and
+    a muscular woman a slimmer one (IoU 0.95, chest -9 cm). Scored on every outline candidate rather than
+    on each body's own rims (a raster per body): the same picks on the 4 people compared, 0.2-0.6 s less."""
+    muscle, weight = FREE_PHENOTYPES.index("muscle"), FREE_PHENOTYPES.index("weight")
+    problem.rims = [None] * len(problem.pvs)  # the next stage finds the chosen body's rims at its first step
+    scores = {}
+    with torch.no_grad():
+        for build in itertools.product(cfg.build_grid, repeat=2):
+            problem.pheno[muscle], problem.pheno[weight] = build
+            scores[build] = _photo_loss(problem, cfg, ("front", "back"))
+        problem.pheno[muscle], problem.pheno[weight] = min(scores, key=scores.get)
+
+
 def _photo_loss(problem: _Problem, cfg: FitConfig, kinds: tuple[str, ...] = ("front", "back", "side")) -> float:
     """The outline and keypoint terms of the current body in the views of `kinds`, without priors or weight."""
     with torch.no_grad():
@@ -426,44 +465,44 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     early_weight = cfg.weight_in_shape_stage or has_side or cfg.clothes != "tight"
 
     # 1. placement and limbs, shape fixed; 2. phenotypes: Anny's own coupling of breadth and depth (and
-    # the side outline when there is one). Unknown sex: a short start from each sex, the better one goes on.
+    # the side outline when there is one). Unknown sex: the whole phenotype stage from each sex, the
+    # better one goes on.
     starts = [sex] if sex else ["male", "female"]
+    fixed_inputs = {"stature": float(height_cm)} | ({"weightkg": float(weight_kg)} if weight_kg is not None else {})
+    ansur_depths = [n for n in ("chestdepth", "waistdepth", "buttockdepth") if n not in prior.inputs]
+    # The sexes are compared on phenotypes alone: with the side view's depth locals free as well, a
+    # woman's start bent its depths to a man's side outline and won (men's waist -5 to -7 cm). With a
+    # known sex the side view's depths are free from this stage on.
+    depth_in_shape_stage = has_side and len(starts) == 1
     candidates = []
     for start in starts:
         # Each start keeps its sex's gender range: a man let free drifts to gender ~0.2, a partly female
         # body whose hips are too big (+2 to +5 cm on the round trip).
         pr = _Problem(model, pvs, float(height_cm), start, cfg, gender_init=float(np.mean(SEX_GENDER[start])),
                       tracks_volume=weight_kg is not None)
-        # The sexes are compared on phenotypes alone: with the side view's depth locals free as well, a
-        # woman's start bent its depths to a man's side outline and won (men's waist -5 to -7 cm).
-        place, stage2 = groups(pr, with_depth=False)
+        place, stage2 = groups(pr, with_depth=depth_in_shape_stage)
         _optimise(pr, place, cfg.iters_place, None, cfg)
-        _optimise(pr, stage2, cfg.iters_start if len(starts) > 1 else 0, weight_term if early_weight else None, cfg)
+        if cfg.build_grid:
+            _choose_build(pr, cfg)
+        with torch.no_grad():
+            levels = select_levels(model.rest(pr.shape()).vertices[0].numpy(), model.vertex_parts)
+        shape_term = _shape_term(model, prior, levels, fixed_inputs, ansur_depths, cfg,
+                                 weight_term if early_weight else None)
+        _, shape_history = _optimise(pr, stage2, cfg.iters_shape, shape_term, cfg, decay=0.6)
         # Compared on the photos alone: with the weight term in, a heavy man was taken for a woman of his
         # weight (measured on the round trip: waist -8 cm, hip +4 cm). And on front/back only: the side
         # outline, which phenotypes alone match poorly, sometimes tipped a man to the woman's start
-        # (waist -6 to -7 cm).
-        candidates.append((_photo_loss(pr, cfg, ("front", "back")) if len(starts) > 1 else 0.0, pr))
-    problem = min(candidates, key=lambda c: c[0])[1]
-    place, stage2 = groups(problem)
-    with torch.no_grad():
-        levels = select_levels(model.rest(problem.shape()).vertices[0].numpy(), model.vertex_parts)
-    fixed_inputs = {"stature": float(height_cm)} | ({"weightkg": float(weight_kg)} if weight_kg is not None else {})
-    ansur_depths = [n for n in ("chestdepth", "waistdepth", "buttockdepth") if n not in prior.inputs]
-
-    def shape_term(pr: _Problem, shape: BodyShape) -> torch.Tensor:
-        """Weight, and the ANSUR II depth prior: depths near what real people with these breadths have."""
-        total = weight_term(pr, shape) if early_weight else torch.zeros(())
-        if cfg.w_ansur_depth <= 0 or not ansur_depths:
-            return total
-        d = level_dimensions(model.rest(shape).vertices[0], levels)
-        pred = prior.predict_torch({**d, **fixed_inputs})
-        for n in ansur_depths:
-            z = (d[n] - pred[n]) / cfg.ansur_depth_std_cm
-            total = total + cfg.w_ansur_depth * z * z
-        return total
-
-    _, shape_history = _optimise(problem, stage2, cfg.iters_shape, shape_term, cfg, decay=0.6)
+        # (waist -6 to -7 cm). Compared after the whole stage, not after a short start: 16 steps left
+        # a near tie that the wrong sex won (round trip seed 3 #3: final loss 1.28 against 0.37).
+        # On each body's own rims, found anew: rims from the stage's last refresh, 9 steps before its end,
+        # scored a man's body at 4x its loss and the woman's start won (seed 2 #10: waist -12 cm).
+        loss = 0.0
+        if len(starts) > 1:
+            with torch.no_grad():
+                pr.refresh_rims(model.forward(pr.shape(), pr.pose()).vertices)
+            loss = _photo_loss(pr, cfg, ("front", "back"))
+        candidates.append((loss, pr, stage2, levels, shape_history))
+    _, problem, stage2, levels, shape_history = min(candidates, key=lambda c: c[0])
     # 3. local breadths the outline asks for; without a side view, the depths follow them as ANSUR II
     #    says depth changes with breadth (the prior's prediction at the new breadths minus at the old).
     with torch.no_grad():
@@ -490,7 +529,13 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     # go on at a reduced rate, or the new stage starts by knocking the body off the photos (measured: an
     # 8-step settle at the full rate moved it 3-4 px sideways and cost ~10 cm of waist with a weight).
     settled = [g | {"lr": g["lr"] * cfg.restart_lr_scale} for g in stage2]
-    stage3 = settled + [{"params": [problem.breadth] + ([] if has_side else free_depth), "lr": cfg.lr_shape}]
+    # Depths new to this stage: a side view's, when the sexes were compared without them; without a side
+    # view, those that follow the breadths (follow_depth).
+    if has_side:
+        new_depth = [] if depth_in_shape_stage else [problem.depth]
+    else:
+        new_depth = free_depth
+    stage3 = settled + [{"params": [problem.breadth] + new_depth, "lr": cfg.lr_shape}]
     iters_local = cfg.iters_local if (has_side or cfg.locals_without_side) else 0
     if not iters_local and weight_kg is not None and cfg.weight_depth_locals:
         # Front and back do not see depth, the weight does: the depth locals take up the volume the
@@ -526,7 +571,7 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
                             "the photos and the weight disagree")
     inputs_used = "front" + ("+side" if has_side else "") + ("+weight" if weight_kg is not None else "")
     uncertainty = {TARGET_LABELS[k]: round(v, 2) for k, v in prior_std.items() if v > 0.05}
-    iterations = len(starts) * (cfg.iters_place + cfg.iters_start) + cfg.iters_shape + iters_local
+    iterations = len(starts) * (cfg.iters_place + cfg.iters_shape) + iters_local
     quality = FitQuality(views=view_fits, converged=converged, warnings=warnings, final_loss=final_loss,
                          iterations=iterations, seconds=time.perf_counter() - t0)
     return FitResult(shape=shape, vertices=rest.numpy().copy(), faces=model.faces, vertex_parts=model.vertex_parts,

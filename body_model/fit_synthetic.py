@@ -106,3 +106,27 @@ def observe(model: BodyModel, person: SyntheticPerson, kind: str, rng: np.random
     kp = np.concatenate([kp_xy + rng.normal(0.0, keypoint_noise_px, kp_xy.shape), np.ones((len(kp_xy), 1))], axis=1)
     return View(kind=kind, mask=raster.mask, part_labels=raster.labels.astype(np.uint8),
                 keypoints=kp.astype(np.float32), focal_px=cam.focal_px, name=f"synthetic {kind}")
+
+
+@dataclass
+class RoundTripCase:
+    """One person of the round trip: the body, the weight a scale would show, and the three photos."""
+
+    sex: str
+    person: SyntheticPerson
+    weight_kg: float
+    views: dict[str, View]
+
+
+def round_trip_case(model: BodyModel, seed: int, index: int, local_amplitude: float = LOCAL_AMPLITUDE
+                    ) -> RoundTripCase:
+    """Person `index` of the round trip with `seed` (benchmarks/fit_roundtrip.py), the sexes alternating.
+
+    The weight is the true volume times a density drawn from N(1030, 10) kg/m^3 (the fit assumes 1030),
+    so it carries real-life uncertainty. Tests draw the benchmark's people here to pin its cases down."""
+    rng = np.random.default_rng(seed * 1000 + index)
+    sex = "male" if index % 2 == 0 else "female"
+    person = sample_person(model, rng, sex, local_amplitude=local_amplitude)
+    weight = person.weight_kg * float(np.clip(rng.normal(BODY_DENSITY, 10.0), 1000.0, 1060.0)) / BODY_DENSITY
+    views = {k: observe(model, person, k, rng) for k in ("front", "back", "side")}
+    return RoundTripCase(sex, person, weight, views)
