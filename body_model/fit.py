@@ -498,13 +498,13 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
         # ended with a 3% lower loss at IoU 0.95 against the man's 0.974 (waist -10.5 cm); and the loss
         # scores the cover term on rims from the stage's last refresh, 9 steps before its end, which
         # once put a man's body at 4x its loss (round trip seed 2 #10: the woman's won, waist -12 cm).
-        loss = 0.0
+        mismatch = 0.0  # 1 - mean IoU of the front and back views
         if len(starts) > 1:
             with torch.no_grad():
                 posed = model.forward(pr.shape(), pr.pose()).vertices
-            loss = -float(np.mean([_silhouette_iou(model, pv, posed[i], cfg.clothes, pr.px_to_cm[i])
-                                   for i, pv in enumerate(pvs) if pv.view.kind in ("front", "back")]))
-        candidates.append((loss, pr, stage2, levels, shape_history))
+            mismatch = 1.0 - float(np.mean([_silhouette_iou(model, pv, posed[i], cfg.clothes, pr.px_to_cm[i])
+                                            for i, pv in enumerate(pvs) if pv.view.kind in ("front", "back")]))
+        candidates.append((mismatch, pr, stage2, levels, shape_history))
     _, problem, stage2, levels, shape_history = min(candidates, key=lambda c: c[0])
     # 3. local breadths the outline asks for; without a side view, the depths follow them as ANSUR II
     #    says depth changes with breadth (the prior's prediction at the new breadths minus at the old).
