@@ -59,7 +59,7 @@ def test_sample_measurements_match_the_truth(sample_run):
 def test_outline_girths_on_the_sample():
     """Girths read from the outline widths, the fitted body's own kept beside them. Read through the
     clean-render models: the shipped tight-photo model learned the renders' average reading bias, and
-    this sample reads cleaner than that, so it takes the waist ~6 cm small (README, Accuracy): the model,
+    this sample reads cleaner than that, so it takes the waist 5-6 cm small (README, Accuracy): the model,
     not the reading."""
     from measure.pipeline import Measurer
     from measure.profile_girths import load_profile_girth_model
