@@ -73,10 +73,11 @@ def test_a_slim_man_starts_from_the_build_his_photos_show(model):
 @pytest.mark.parametrize("seed,index", [(3, 3), (2, 10)])
 def test_unknown_sex_is_chosen_after_the_whole_phenotype_stage(model, seed, index):
     """Sex unknown: each sex's start runs the whole phenotype stage and they are compared on their final
-    bodies' own rims. Seed 3 person 3 (a woman): compared after a 16-step start, as until this round,
-    the man's start led by 1% once the woman's came from the build grid, and finished at IoU 0.93
-    (waist +12 cm). Seed 2 person 10 (a man): compared on rims found 9 steps before the stage ended, the
-    man's body scored 4x its own loss and the woman's won (waist -12 cm)."""
+    bodies' silhouette overlap with the photos. Seed 3 person 3 (a woman): compared after a 16-step
+    start, as until this round, the man's start led by 1% once the woman's came from the build grid,
+    and finished at IoU 0.93 (waist +12 cm). Seed 2 person 10 (a man): compared on the loss, whose
+    cover term used rims found 9 steps before the stage ended, the man's body scored 4x its own loss
+    and the woman's won (waist -12 cm)."""
     case = round_trip_case(model, seed, index)
     result = fit([case.views["front"], case.views["back"]], case.person.stature_cm)
     gender = float(result.shape.phenotypes[0, 0])
