@@ -15,17 +15,20 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    and the one whose body matches the front and back photos better goes on. A known weight adds
    a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.3 against the outlines: at full
    weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip), and only
-   in the third stage, once the depths are free. Without a side view that stage frees only the depth
-   locals (below): the front and back photos do not see depth, the weight does, so the volume the
-   outlines leave over goes there instead of the phenotypes bending the seen breadths to it (round
-   trip: the weight used to make hip and waist worse). With the volume term in the phenotype stage
+   in the third stage, once the depths are free. Without a side view that stage frees the depth
+   locals (below) besides the breadth ones: the front and back photos do not see depth, the weight
+   does, so the volume the outlines leave over goes there instead of the phenotypes bending the seen
+   breadths to it (round trip: the weight used to make hip and waist worse). With the volume term in the phenotype stage
    too, it still did: on 48 people it pulled some bodies off their outlines (waist +7 to +12 cm);
    fitting the phenotypes to the photos alone took chest/waist/hip 1.79/1.85/1.81 -> 1.68/1.10/1.55.
    With a side view the depths are free from the phenotype stage on (with the sex unknown, from the
    third stage on: the sexes are compared on phenotypes alone), and the weight comes in there;
    so it does in looser clothes, whose outline is the garment's and leaves the body's size in doubt.
-   A side view adds its outline, and then a third stage frees a few regularised local parameters
-   (torso/hip/thigh breadths and depths, belly, buttocks) that the three outlines together pin down.
+   Then a third stage frees a few regularised local parameters: with a side view, torso/hip/thigh
+   breadths and depths, belly and buttocks, which the three outlines together pin down; without one,
+   in tight clothes, the breadths the front and back outlines see, and the depths only with a weight.
+   The breadths take up what the phenotypes leave of the outline (the round trip's unseen changes
+   widen or narrow the torso in ways no phenotype does).
    Each start keeps its sex's Anny gender range (0-0.1 male, 0.9-1 female): left free in 0-0.2, men
    drifted to ~0.2, whose hips are a woman's (hip +2 to +5 cm on the round trip).
 3. Depth from front/back alone comes from the phenotypes: Anny's own coupling of breadth and depth.
@@ -35,7 +38,7 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    steer the shape exist and are off by default because the synthetic round trip got worse with them
    (4 people, chest/waist/hip MAE cm): an absolute depth term on the phenotypes
    (`FitConfig.w_ansur_depth=1`: 3.2/3.2/3.3 -> 5.1/6.2/4.4) and depth locals that follow breadth
-   changes as ANSUR II says (`follow_depth`, `locals_without_side`: waist 1.4 -> 2.7). ANSUR's real
+   changes as ANSUR II says (`follow_depth`: waist 1.4 -> 2.7). ANSUR's real
    people and Anny's bodies relate depth to breadth differently (ANSUR predicts Anny's depths with
    2-3 cm MAE), and the round trip's truth is Anny; on real photos the trade-off may differ.
 """
@@ -100,7 +103,12 @@ class FitConfig:
     iters_place: int = 12
     iters_shape: int = 45
     iters_local: int = 60  # measured: 25 steps left the side view's depths short of its outline
-    locals_without_side: bool = False  # measured: on the round trip, locals from front/back alone hurt
+    # Without a side view, the third stage frees the breadth locals in these clothes. Measured on the round
+    # trip (seed 2, 48 people, chest/waist/hip MAE): front+back 2.05/1.38/1.47 -> 1.73/1.21/1.12, +weight
+    # 1.63/0.94/1.47 -> 1.47/0.83/1.13 (two rounds ago, before the build grid and the sex choice on the
+    # silhouettes, front+back locals had made the waist worse). A looser garment's outline is not the
+    # body's: not measured there, so left out.
+    front_breadth_clothes: tuple[str, ...] = ("tight",)
     lr_shape: float = 0.025
     lr_pose: float = 0.01
     lr_trans: float = 0.004  # Adam steps ~lr: 4 mm is ~2 px at 2 m; larger steps jitter the outline
@@ -390,6 +398,23 @@ def _shape_term(model: BodyModel, prior, levels, fixed_inputs: dict[str, float],
     return term
 
 
+def _third_stage_locals(problem: _Problem, cfg: FitConfig, has_side: bool, depth_in_shape_stage: bool,
+                        weight_given: bool, follow_depth: bool) -> list[torch.Tensor]:
+    """The local parameters the third stage frees (none: no third stage).
+
+    With a side view: the breadths, and the depths unless they were free since the phenotype stage. Without
+    one: the breadths where the outline is the body's (`cfg.front_breadth_clothes`); and the depths with a
+    weight (front and back do not see depth, the weight does: the depth locals take up the volume the
+    outlines leave over, instead of the phenotypes bending the seen breadths to it) or when they follow
+    the breadths as ANSUR II says (`follow_depth`)."""
+    if has_side:
+        return [problem.breadth] + ([] if depth_in_shape_stage else [problem.depth])
+    free = [problem.breadth] if cfg.clothes in cfg.front_breadth_clothes else []
+    if (weight_given and cfg.weight_depth_locals) or follow_depth:
+        free.append(problem.depth)
+    return free
+
+
 def _choose_build(problem: _Problem, cfg: FitConfig) -> None:
     """Start the phenotype stage from the muscle/weight build (of `cfg.build_grid`) whose body matches the
     placed photos best. From the average build the phenotypes can slide into the wrong basin: on the round
@@ -527,24 +552,14 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
             total = total + cfg.w_prior_depth * z * z
         return total
 
-    free_depth = [problem.depth] if depth_names else []
     # A fresh Adam's first steps are ~lr on every parameter whatever its gradient: the settled parameters
     # go on at a reduced rate, or the new stage starts by knocking the body off the photos (measured: an
     # 8-step settle at the full rate moved it 3-4 px sideways and cost ~10 cm of waist with a weight).
     settled = [g | {"lr": g["lr"] * cfg.restart_lr_scale} for g in stage2]
-    # Depths new to this stage: a side view's, when the sexes were compared without them; without a side
-    # view, those that follow the breadths (follow_depth).
-    if has_side:
-        new_depth = [] if depth_in_shape_stage else [problem.depth]
-    else:
-        new_depth = free_depth
-    stage3 = settled + [{"params": [problem.breadth] + new_depth, "lr": cfg.lr_shape}]
-    iters_local = cfg.iters_local if (has_side or cfg.locals_without_side) else 0
-    if not iters_local and weight_kg is not None and cfg.weight_depth_locals:
-        # Front and back do not see depth, the weight does: the depth locals take up the volume the
-        # outlines leave over, instead of the phenotypes bending the seen breadths to it.
-        stage3 = settled + [{"params": [problem.depth], "lr": cfg.lr_shape}]
-        iters_local = cfg.iters_local
+    new_locals = _third_stage_locals(problem, cfg, has_side, depth_in_shape_stage, weight_kg is not None,
+                                     bool(depth_names))
+    stage3 = settled + [{"params": new_locals, "lr": cfg.lr_shape}]
+    iters_local = cfg.iters_local if new_locals else 0
     final_loss, history = shape_history[-1], []
     if iters_local > 0:
         final_loss, history = _optimise(problem, stage3, iters_local, depth_term, cfg, decay=0.8)

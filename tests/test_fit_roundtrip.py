@@ -103,22 +103,31 @@ def test_fit_rejects_bad_inputs():
 
 
 @pytest.mark.slow
-def test_a_weight_without_a_side_view_moves_the_depth_locals_only(model):
-    """Front and back do not see depth, the weight does: its third stage frees the depth locals alone."""
-    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS
+def test_without_a_side_view_the_third_stage_frees_the_breadths_and_with_a_weight_the_depths(model):
+    """Front and back see breadth, not depth; the weight sees volume. In tight clothes the third stage
+    frees the breadth locals, and the depth locals only with a weight; in looser clothes (the outline is
+    the garment's) a weight frees the depths alone."""
+    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS, FitConfig
 
     rng = np.random.default_rng(5)
     person = sample_person(model, rng, "male")
     views = [observe(model, person, kind, rng) for kind in ("front", "back")]
-    plain = fit(views, person.stature_cm, sex="male")
-    weighed = fit(views, person.stature_cm, weight_kg=person.weight_kg, sex="male")
     names = list(model.only_locals(tuple(n for g in BREADTH_LOCALS + DEPTH_LOCALS for n in g)).local_names)
-    local = weighed.shape.local[0].numpy()
-    assert np.all(local[[names.index(n) for g in BREADTH_LOCALS for n in g]] == 0.0)
-    assert np.abs(local[[names.index(n) for g in DEPTH_LOCALS for n in g]]).max() > 1e-3
-    assert plain.shape.local is None or not plain.shape.local.abs().max() > 0.0
+    breadth = [names.index(n) for g in BREADTH_LOCALS for n in g]
+    depth = [names.index(n) for g in DEPTH_LOCALS for n in g]
+
+    def moved(result, ids) -> float:
+        return 0.0 if result.shape.local is None else float(np.abs(result.shape.local[0].numpy()[ids]).max())
+
+    plain = fit(views, person.stature_cm, sex="male")
+    assert moved(plain, breadth) > 1e-3 and moved(plain, depth) == 0.0
+    weighed = fit(views, person.stature_cm, weight_kg=person.weight_kg, sex="male")
+    assert moved(weighed, breadth) > 1e-3 and moved(weighed, depth) > 1e-3
     implied = weighed.volume_l * 1.030
     assert abs(implied - person.weight_kg) < 0.03 * person.weight_kg, (implied, person.weight_kg)
+    loose = fit(views, person.stature_cm, weight_kg=person.weight_kg, sex="male",
+                config=FitConfig(clothes="fitted"))
+    assert moved(loose, breadth) == 0.0 and moved(loose, depth) > 1e-3
 
 
 @pytest.mark.slow
