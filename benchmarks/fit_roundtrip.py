@@ -9,6 +9,7 @@ density drawn from N(1030, 10) kg/m^3 (the fit assumes 1030), so weight carries 
 uncertainty (body_model.fit_synthetic.round_trip_case draws each person). Measurements on both
 bodies by measure.measurements.measure_body. Prints per measurement MAE (cm) per condition (fb =
 front+back+height, sex unknown; +weight; +side; +sex = sex given), stature error and fit time per person.
+`--front-breadths` runs the fit with the opt-in breadth locals for front+back (body_model.fit.FitConfig).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 import numpy as np
 import torch
 
-from body_model.fit import fit
+from body_model.fit import FitConfig, fit
 from body_model.fit_synthetic import LOCAL_AMPLITUDE, round_trip_case
 from body_model.model import load_body_model
 from measure.measurements import measure_body
@@ -37,7 +38,8 @@ def measure(vertices: np.ndarray, model, sex: str) -> dict[str, float]:
 
 
 def run(n: int, seed: int, conditions: list[str], verbose: bool = False,
-        hidden_amplitude: float = LOCAL_AMPLITUDE) -> dict[str, dict[str, list[float]]]:
+        hidden_amplitude: float = LOCAL_AMPLITUDE, config: FitConfig | None = None
+        ) -> dict[str, dict[str, list[float]]]:
     model = load_body_model()
     errors: dict[str, dict[str, list[float]]] = {c: {k: [] for k in [*MEASURES, "stature", "seconds", "cpu"]}
                                                  for c in conditions}
@@ -49,7 +51,7 @@ def run(n: int, seed: int, conditions: list[str], verbose: bool = False,
             kinds, with_weight, with_sex = CONDITIONS[cond]
             t0, c0 = time.perf_counter(), time.process_time()
             result = fit([views[k] for k in kinds], person.stature_cm, weight_kg=weight if with_weight else None,
-                         sex=sex if with_sex else None)
+                         sex=sex if with_sex else None, config=config)
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             got = measure(result.vertices, model, sex)
             for k in [*MEASURES, "stature"]:
@@ -86,6 +88,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--hidden-amplitude", type=float, default=LOCAL_AMPLITUDE,
                         help="range (+-) of the unseen local changes; 0 = the same people without them")
+    parser.add_argument("--front-breadths", action="store_true",
+                        help="free the breadth locals without a side view (FitConfig.front_breadth_clothes)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -93,7 +97,10 @@ def main() -> None:
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
         raise SystemExit(f"unknown condition {unknown[0]!r}; choose from {', '.join(CONDITIONS)}")
-    print_table(run(args.n, args.seed, conditions, args.verbose, args.hidden_amplitude), args.n,
+    config = FitConfig(front_breadth_clothes=("tight",)) if args.front_breadths else None
+    if config is not None:
+        print("fit: FitConfig(front_breadth_clothes=('tight',)): breadth locals free without a side view")
+    print_table(run(args.n, args.seed, conditions, args.verbose, args.hidden_amplitude, config), args.n,
                 args.hidden_amplitude)
 
 

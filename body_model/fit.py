@@ -16,19 +16,19 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.3 against the outlines: at full
    weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip), and only
    in the third stage, once the depths are free. Without a side view that stage frees the depth
-   locals (below) besides the breadth ones: the front and back photos do not see depth, the weight
-   does, so the volume the outlines leave over goes there instead of the phenotypes bending the seen
-   breadths to it (round trip: the weight used to make hip and waist worse). With the volume term in the phenotype stage
-   too, it still did: on 48 people it pulled some bodies off their outlines (waist +7 to +12 cm);
-   fitting the phenotypes to the photos alone took chest/waist/hip 1.79/1.85/1.81 -> 1.68/1.10/1.55.
+   locals (below; opt-in, the breadth ones too): the front and back photos do not see depth, the
+   weight does, so the volume the outlines leave over goes there instead of the phenotypes bending
+   the seen breadths to it (round trip: the weight used to make hip and waist worse). With the
+   volume term in the phenotype stage too, it still did: on 48 people it pulled some bodies off their
+   outlines (waist +7 to +12 cm); fitting the phenotypes to the photos alone took chest/waist/hip
+   1.79/1.85/1.81 -> 1.68/1.10/1.55.
    With a side view the depths are free from the phenotype stage on (with the sex unknown, from the
    third stage on: the sexes are compared on phenotypes alone), and the weight comes in there;
    so it does in looser clothes, whose outline is the garment's and leaves the body's size in doubt.
    Then a third stage frees a few regularised local parameters: with a side view, torso/hip/thigh
    breadths and depths, belly and buttocks, which the three outlines together pin down; without one,
-   in tight clothes, the breadths the front and back outlines see, and the depths only with a weight.
-   The breadths take up what the phenotypes leave of the outline (the round trip's unseen changes
-   widen or narrow the torso in ways no phenotype does).
+   the depths with a weight, and (opt-in, `front_breadth_clothes`) the breadths the front and back
+   outlines see, which take up what the phenotypes leave of the outline.
    Each start keeps its sex's Anny gender range (0-0.1 male, 0.9-1 female): left free in 0-0.2, men
    drifted to ~0.2, whose hips are a woman's (hip +2 to +5 cm on the round trip).
 3. Depth from front/back alone comes from the phenotypes: Anny's own coupling of breadth and depth.
@@ -103,12 +103,13 @@ class FitConfig:
     iters_place: int = 12
     iters_shape: int = 45
     iters_local: int = 60  # measured: 25 steps left the side view's depths short of its outline
-    # Without a side view, the third stage frees the breadth locals in these clothes. Measured on the round
-    # trip (seed 2, 48 people, chest/waist/hip MAE): front+back 2.05/1.38/1.47 -> 1.73/1.21/1.12, +weight
-    # 1.63/0.94/1.47 -> 1.47/0.83/1.13 (two rounds ago, before the build grid and the sex choice on the
-    # silhouettes, front+back locals had made the waist worse). A looser garment's outline is not the
-    # body's: not measured there, so left out.
-    front_breadth_clothes: tuple[str, ...] = ("tight",)
+    # Without a side view, the third stage frees the breadth locals in these clothes (opt-in: `("tight",)`).
+    # Measured on the round trip (seed 2, 48 people, chest/waist/hip MAE): front+back 2.05/1.38/1.47 ->
+    # 1.73/1.21/1.12, +weight 1.63/0.94/1.47 -> 1.47/0.83/1.13. Off by default because the pipeline's
+    # learned photo-girth models (measure.profile_girths) read the fitted body and were trained on the fit
+    # without them: on the end-to-end twins (seed 1, tight) their girths got worse (women front+back
+    # 2.18/1.78/1.68 -> 3.88/4.26/2.89), and the fitted body's own chest for men too (4.69 -> 5.37 cm).
+    front_breadth_clothes: tuple[str, ...] = ()
     lr_shape: float = 0.025
     lr_pose: float = 0.01
     lr_trans: float = 0.004  # Adam steps ~lr: 4 mm is ~2 px at 2 m; larger steps jitter the outline
