@@ -461,8 +461,9 @@ def _fit(views: list[View], height_cm: float, weight_kg: float | None, sex: str 
     t0 = time.perf_counter()
     _check_inputs(views, height_cm, weight_kg, sex)
     cfg = config or FitConfig()
-    if cfg.clothes not in CLOTHES:
-        raise FitError(f"clothes must be one of {', '.join(CLOTHES)}, got {cfg.clothes!r}")
+    for clothes in (cfg.clothes, *cfg.front_breadth_clothes):
+        if clothes not in CLOTHES:
+            raise FitError(f"clothes must be one of {', '.join(CLOTHES)}, got {clothes!r}")
     # The fit moves only these locals: a model blending just them is ~4x cheaper per step (same bodies).
     model = (model or load_body_model()).only_locals(tuple(n for g in BREADTH_LOCALS + DEPTH_LOCALS for n in g))
     pvs = [prepare_view(v, cfg.clothes, cfg.max_outline_points) for v in views]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from body_model.fit import FitError, FitResult, fit
+from body_model.fit import FitConfig, FitError, FitResult, fit
 from body_model.fit_synthetic import observe, round_trip_case, sample_person
 from body_model.model import load_body_model
 
@@ -100,6 +100,8 @@ def test_fit_rejects_bad_inputs():
         fit([View("side", mask)], 170.0)
     with pytest.raises(FitError, match="at least one"):
         fit([], 170.0)
+    with pytest.raises(FitError, match="clothes must be one of.*'pyjamas'"):
+        fit([View("front", mask)], 170.0, config=FitConfig(front_breadth_clothes=("pyjamas",)))
 
 
 @pytest.mark.slow
@@ -107,7 +109,7 @@ def test_without_a_side_view_a_weight_frees_the_depths_and_the_opt_in_the_breadt
     """Front and back see breadth, not depth; the weight sees volume. By default a weight's third stage
     frees the depth locals alone; `front_breadth_clothes` adds the breadth locals in the clothes it names
     (not in others: a looser garment's outline is not the body's)."""
-    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS, FitConfig
+    from body_model.fit import BREADTH_LOCALS, DEPTH_LOCALS
 
     rng = np.random.default_rng(5)
     person = sample_person(model, rng, "male")
