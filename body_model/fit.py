@@ -404,10 +404,8 @@ def _third_stage_locals(problem: _Problem, cfg: FitConfig, has_side: bool, depth
     """The local parameters the third stage frees (none: no third stage).
 
     With a side view: the breadths, and the depths unless they were free since the phenotype stage. Without
-    one: the breadths where the outline is the body's (`cfg.front_breadth_clothes`); and the depths with a
-    weight (front and back do not see depth, the weight does: the depth locals take up the volume the
-    outlines leave over, instead of the phenotypes bending the seen breadths to it) or when they follow
-    the breadths as ANSUR II says (`follow_depth`)."""
+    one: the breadths in `cfg.front_breadth_clothes`, and the depths with a weight (why: module docstring,
+    point 2) or when they follow the breadths as ANSUR II says (`follow_depth`)."""
     if has_side:
         return [problem.breadth] + ([] if depth_in_shape_stage else [problem.depth])
     free = [problem.breadth] if cfg.clothes in cfg.front_breadth_clothes else []
@@ -432,7 +430,7 @@ def _choose_build(problem: _Problem, cfg: FitConfig) -> None:
         problem.pheno[muscle], problem.pheno[weight] = min(scores, key=scores.get)
 
 
-def _photo_loss(problem: _Problem, cfg: FitConfig, kinds: tuple[str, ...] = ("front", "back", "side")) -> float:
+def _photo_loss(problem: _Problem, cfg: FitConfig, kinds: tuple[str, ...]) -> float:
     """The outline and keypoint terms of the current body in the views of `kinds`, without priors or weight."""
     with torch.no_grad():
         terms = problem.view_terms(problem.posed(problem.shape()))
