@@ -9,7 +9,7 @@ density drawn from N(1030, 10) kg/m^3 (the fit assumes 1030), so weight carries 
 uncertainty (body_model.fit_synthetic.round_trip_case draws each person). Measurements on both
 bodies by measure.measurements.measure_body. Prints per measurement MAE (cm) per condition (fb =
 front+back+height, sex unknown; +weight; +side; +sex = sex given), stature error and fit time per person.
-`--front-breadths` runs the fit with the opt-in breadth locals for front+back (body_model.fit.FitConfig).
+`--no-front-breadths` runs front+back without the breadth locals the fit frees in tight clothes (body_model.fit.FitConfig).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--hidden-amplitude", type=float, default=LOCAL_AMPLITUDE,
                         help="range (+-) of the unseen local changes; 0 = the same people without them")
-    parser.add_argument("--front-breadths", action="store_true",
-                        help="free the breadth locals without a side view (FitConfig.front_breadth_clothes)")
+    parser.add_argument("--no-front-breadths", action="store_true",
+                        help="keep the breadth locals still without a side view (FitConfig.front_breadth_clothes=())")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -97,9 +97,9 @@ def main() -> None:
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
         raise SystemExit(f"unknown condition {unknown[0]!r}; choose from {', '.join(CONDITIONS)}")
-    config = FitConfig(front_breadth_clothes=("tight",)) if args.front_breadths else None
+    config = FitConfig(front_breadth_clothes=()) if args.no_front_breadths else None
     if config is not None:
-        print("fit: FitConfig(front_breadth_clothes=('tight',)): breadth locals free without a side view")
+        print("fit: FitConfig(front_breadth_clothes=()): breadth locals still without a side view")
     print_table(run(args.n, args.seed, conditions, args.verbose, args.hidden_amplitude, config), args.n,
                 args.hidden_amplitude)
 

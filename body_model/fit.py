@@ -16,7 +16,7 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    a volume term (volume x 1030 kg/m^3 = weight, 2% std, weighted 0.3 against the outlines: at full
    weight it overrode them, e.g. a woman's waist +9.5 cm, fitted as a man, on the round trip), and only
    in the third stage, once the depths are free. Without a side view that stage frees the depth
-   locals (below; opt-in, the breadth ones too): the front and back photos do not see depth, the
+   locals (below; in tight clothes the breadth ones too): the front and back photos do not see depth, the
    weight does, so the volume the outlines leave over goes there instead of the phenotypes bending
    the seen breadths to it (round trip: the weight used to make hip and waist worse). With the
    volume term in the phenotype stage too, it still did: on 48 people it pulled some bodies off their
@@ -27,8 +27,8 @@ Method (family (a) of DESIGN.md, with family (b)'s ANSUR II prior where it is me
    so it does in looser clothes, whose outline is the garment's and leaves the body's size in doubt.
    Then a third stage frees a few regularised local parameters: with a side view, torso/hip/thigh
    breadths and depths, belly and buttocks, which the three outlines together pin down; without one,
-   the depths with a weight, and (opt-in, `front_breadth_clothes`) the breadths the front and back
-   outlines see, which take up what the phenotypes leave of the outline.
+   the depths with a weight, and in tight clothes (`front_breadth_clothes`) the breadths the front and
+   back outlines see, which take up what the phenotypes leave of the outline.
    Each start keeps its sex's Anny gender range (0-0.1 male, 0.9-1 female): left free in 0-0.2, men
    drifted to ~0.2, whose hips are a woman's (hip +2 to +5 cm on the round trip).
 3. Depth from front/back alone comes from the phenotypes: Anny's own coupling of breadth and depth.
@@ -103,13 +103,10 @@ class FitConfig:
     iters_place: int = 12
     iters_shape: int = 45
     iters_local: int = 60  # measured: 25 steps left the side view's depths short of its outline
-    # Without a side view, the third stage frees the breadth locals in these clothes (opt-in: `("tight",)`).
-    # Measured on the round trip (seed 2, 48 people, chest/waist/hip MAE): front+back 2.05/1.38/1.47 ->
-    # 1.73/1.21/1.12, +weight 1.63/0.94/1.47 -> 1.47/0.83/1.13. Off by default because the pipeline's
-    # learned photo-girth models (measure.profile_girths) read the fitted body and were trained on the fit
-    # without them: on the end-to-end twins (seed 1, tight) their girths got worse (women front+back
-    # 2.18/1.78/1.68 -> 3.88/4.26/2.89), and the fitted body's own chest for men too (4.69 -> 5.37 cm).
-    front_breadth_clothes: tuple[str, ...] = ()
+    # Without a side view, the third stage frees the breadth locals in these clothes (() = never). Measured on
+    # the round trip (seed 2, 48 people, chest/waist/hip MAE): front+back 2.05/1.38/1.47 -> 1.73/1.21/1.12,
+    # +weight 1.63/0.94/1.47 -> 1.47/0.83/1.13. Not in looser clothes: their outline is the garment's.
+    front_breadth_clothes: tuple[str, ...] = ("tight",)
     lr_shape: float = 0.025
     lr_pose: float = 0.01
     lr_trans: float = 0.004  # Adam steps ~lr: 4 mm is ~2 px at 2 m; larger steps jitter the outline
