@@ -9,7 +9,8 @@ density drawn from N(1030, 10) kg/m^3 (the fit assumes 1030), so weight carries 
 uncertainty (body_model.fit_synthetic.round_trip_case draws each person). Measurements on both
 bodies by measure.measurements.measure_body. Prints per measurement MAE (cm) per condition (fb =
 front+back+height, sex unknown; +weight; +side; +sex = sex given), stature error and fit time per person.
-`--no-front-breadths` runs front+back without the breadth locals the fit frees in tight clothes (body_model.fit.FitConfig).
+`--no-front-breadths` runs front+back without the breadth locals the fit frees in tight clothes
+(body_model.fit.FitConfig.front_breadth_clothes).
 """
 
 from __future__ import annotations
